@@ -1,0 +1,1 @@
+"""morale: a simulator of wartime manpower, morale, coercion and society."""
