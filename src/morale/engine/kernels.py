@@ -1,0 +1,195 @@
+"""Numba kernels shared by several processes: drawing people by hazard or by quota, enlisting, discharging.
+
+Two ways to pick people, both exact and both costing work in proportion to the people picked:
+- by hazard: every eligible person in a slice is hit independently with probability p; the kernel jumps from
+  hit to hit with geometric gaps instead of testing every row (rows that are hit but not eligible are
+  skipped, which is exactly Bernoulli(p) on the eligible);
+- by quota: exactly k eligible people of a slice, by rejection sampling of random rows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from numba import njit
+
+from morale.engine import codes as C
+from morale.engine.rng import geometric_gap, uniform
+
+
+@njit(cache=True)
+def set_status(people, person, new):
+    status, status_count = people[0], people[1]
+    status_count[status[person]] -= 1
+    status_count[new] += 1
+    status[person] = new
+
+
+@njit(cache=True)
+def join_unit(army, row, stream, unit_size):
+    """Put soldier `row` in the open unit of `stream`, opening a new company when it is full."""
+    soldiers, _, unit_stream, unit_members, open_unit, n_units = army
+    unit = open_unit[stream]
+    if unit < 0 or unit_members[unit] >= unit_size:
+        unit = n_units[0]
+        n_units[0] += 1
+        unit_stream[unit] = stream
+        unit_members[unit] = 0
+        open_unit[stream] = unit
+    unit_members[unit] += 1
+    soldiers[C.S_UNIT, row] = unit
+
+
+@njit(cache=True)
+def enlist(army, people, row, unit_size, person, stream, training_needed, contract_end, deceived):
+    """Make `person` serve in `stream` as soldier `row`, in training (or in the rear if none is needed)."""
+    soldiers, soldier_of = army[0], army[1]
+    soldiers[C.S_PERSON, row] = person
+    soldiers[C.S_STREAM, row] = stream
+    soldiers[C.S_LOCATION, row] = C.TRAINING if training_needed > 0 else C.REAR
+    soldiers[C.S_TRAINING, row] = 0
+    soldiers[C.S_TRAINING_NEEDED, row] = training_needed
+    soldiers[C.S_FRONT_WEEKS, row] = 0
+    soldiers[C.S_SERVED, row] = 0
+    soldiers[C.S_CONTRACT_END, row] = contract_end
+    soldiers[C.S_HOSPITAL_UNTIL, row] = -1
+    soldiers[C.S_DECEIVED, row] = deceived
+    join_unit(army, row, stream, unit_size)
+    soldier_of[person] = row
+    set_status(people, person, C.SERVING)
+
+
+@njit(cache=True)
+def leave_service(army, people, row, new_status):
+    """End soldier `row`: the man becomes `new_status` (civilian, dead, aged out...)."""
+    soldiers, soldier_of, _, unit_members, _, _ = army
+    soldiers[C.S_LOCATION, row] = C.REMOVED
+    unit_members[soldiers[C.S_UNIT, row]] -= 1
+    person = soldiers[C.S_PERSON, row]
+    soldier_of[person] = -1
+    set_status(people, person, new_status)
+    if new_status == C.CIVILIAN:
+        people[2][person] = 1  # prior_service: a discharged man is a reservist
+
+
+@njit(cache=True)
+def enlist_by_hazard(army, people, n_soldiers, unit_size, lo, hi, p_region, eligible_status, key, week,
+                     draw_stream, stream, training_needed, contract_end, flows, region_flows):
+    """Each person of status `eligible_status` in rows lo[r]:hi[r] enlists with probability p_region[r]."""
+    capacity = army[0].shape[1]
+    status, region = people[0], people[3]
+    for r in range(len(lo)):
+        p = p_region[r]
+        if p <= 0.0 or hi[r] <= lo[r]:
+            continue
+        log_q = math.log1p(-min(p, 0.999999))
+        i = lo[r] - 1
+        counter = 0
+        while True:
+            i += geometric_gap(uniform(key, week, draw_stream * 4096 + r, counter), log_q) + 1
+            counter += 1
+            if i >= hi[r]:
+                break
+            if status[i] != eligible_status:
+                continue
+            if n_soldiers >= capacity:
+                return -1
+            enlist(army, people, n_soldiers, unit_size, i, stream, training_needed, contract_end, 0)
+            n_soldiers += 1
+            flows[C.F_RECRUITS, stream] += 1
+            region_flows[C.RF_RECRUITS, region[i]] += 1
+    return n_soldiers
+
+
+@njit(cache=True)
+def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_required, key, week, draw_stream,
+                    stream, training_needed, contract_end, deceived_share, flows, region_flows):
+    """Exactly quota[r] civilians of rows lo[r]:hi[r] (with prior_service == prior_required) enlist.
+
+    Returns the new soldier count and how many places could not be filled (the eligible ran out).
+    """
+    capacity = army[0].shape[1]
+    status, prior, region = people[0], people[2], people[3]
+    unfilled = 0
+    for r in range(len(lo)):
+        wanted = quota[r]
+        size = hi[r] - lo[r]
+        counter = 0
+        tries_left = 200 * wanted + 2000
+        while wanted > 0 and tries_left > 0 and size > 0:
+            i = lo[r] + int(uniform(key, week, draw_stream * 4096 + r, counter) * size)
+            counter += 1
+            tries_left -= 1
+            if status[i] != C.CIVILIAN or prior[i] != prior_required:
+                continue
+            if n_soldiers >= capacity:
+                return -1, 0
+            deceived = 1 if uniform(key, week, draw_stream * 4096 + 2048 + r, counter) < deceived_share else 0
+            enlist(army, people, n_soldiers, unit_size, i, stream, training_needed, contract_end, deceived)
+            n_soldiers += 1
+            wanted -= 1
+            flows[C.F_RECRUITS, stream] += 1
+            region_flows[C.RF_RECRUITS, region[i]] += 1
+        unfilled += wanted
+    return n_soldiers, unfilled
+
+
+@njit(cache=True)
+def hazard_hits(lo, hi, p, key, week, draw_stream):
+    """Rows of [lo, hi) hit with probability p each, in order (for processes that act on people)."""
+    hits = []
+    if p <= 0.0 or hi <= lo:
+        return hits
+    log_q = math.log1p(-min(p, 0.999999))
+    i = lo - 1
+    counter = 0
+    while True:
+        i += geometric_gap(uniform(key, week, draw_stream, counter), log_q) + 1
+        counter += 1
+        if i >= hi:
+            return hits
+        hits.append(i)
+
+
+@njit(cache=True)
+def age_slices(birth_week, block, limit, week, min_age_weeks, max_age_weeks):
+    """Per region, the rows whose age in weeks lies in [min_age_weeks, max_age_weeks).
+
+    Blocks are sorted oldest first, so the rows of an age range are contiguous; `limit[r]` ends the rows
+    searched (the first not yet created).
+    """
+    n = len(block) - 1
+    lo = np.empty(n, np.int64)
+    hi = np.empty(n, np.int64)
+    for r in range(n):
+        rows = birth_week[block[r] : limit[r]]
+        lo[r] = block[r] + np.searchsorted(rows, week - max_age_weeks, side="right")
+        hi[r] = block[r] + np.searchsorted(rows, week - min_age_weeks, side="right")
+    return lo, hi
+
+
+@njit(cache=True)
+def enlist_all(army, people, first_row, unit_size, persons, stream, training_weeks, training_needed,
+               location, weeks_served, contract_end):
+    """Enlist many men at once (the standing army at the start): row-wise arrays of their service state."""
+    soldiers = army[0]
+    for j in range(len(persons)):
+        row = first_row + j
+        enlist(army, people, row, unit_size, persons[j], stream, training_needed[j], contract_end[j], 0)
+        soldiers[C.S_TRAINING, row] = training_weeks[j]
+        soldiers[C.S_LOCATION, row] = location[j]
+        soldiers[C.S_SERVED, row] = weeks_served[j]
+    return first_row + len(persons)
+
+
+@njit(cache=True)
+def count_civilians(status, prior, lo, hi, prior_required):
+    """Civilians in rows lo[r]:hi[r] (with prior_service == prior_required, or any if it is -1)."""
+    total = 0
+    for r in range(len(lo)):
+        for i in range(lo[r], hi[r]):
+            if status[i] == C.CIVILIAN and (prior_required < 0 or prior[i] == prior_required):
+                total += 1
+    return total

@@ -1,0 +1,123 @@
+"""Observation: turn the state at the end of a week into the recorder's row (persons, not agents)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from morale.engine import codes as C
+from morale.engine.context import Context
+from morale.engine.kernels import count_civilians
+from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
+from morale.engine.state import State
+from morale.processes.combat import intensity
+from morale.processes.deployment import front_demand
+
+POOL_EVERY_WEEKS = 4
+LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")
+POOL_DRAWS = {
+    "conscription": ("recruits_conscript",),
+    "reservists": ("recruits_mobilised", "recruits_coerced"),
+    "contract": ("recruits_contract",),
+    "prisoners": ("recruits_convict_pmc", "recruits_convict_ministry"),
+}
+WINDOW = 13  # weeks of recent flows behind the sustainment horizon
+
+
+def _location_by_stream(state: State) -> np.ndarray:
+    rows = state.soldiers[:, : state.n_soldiers]
+    active = rows[C.S_LOCATION] >= 0
+    index = rows[C.S_LOCATION, active].astype(np.int64) * C.N_STREAMS + rows[C.S_STREAM, active]
+    return np.bincount(index, minlength=C.N_LOCATIONS * C.N_STREAMS).reshape(C.N_LOCATIONS, C.N_STREAMS)
+
+
+def _pools(state: State, ctx: Context) -> dict[str, float]:
+    r = ctx.params.recruitment
+    out = {}
+    for name, (max_age, prior) in {
+        "conscription": (r.conscription.upper_age.value, 0),
+        "reservists": (r.mobilisation_max_age.value, 1),
+        "contract": (r.contract.max_age.value, -1),
+    }.items():
+        lo, hi = state.age_slices(18, max_age)
+        out[name] = count_civilians(state.status, state.prior_service, lo, hi, prior) * ctx.scale
+    return out
+
+
+def record(state: State, ctx: Context, rec: Recorder) -> None:
+    w = state.week
+    scale = ctx.scale
+    flows = state.flows * scale
+    counts = state.status_count * scale
+    for i, name in enumerate(C.STATUS_NAMES):
+        rec.set(w, name, counts[i])
+    rec.set(w, "persons_created", counts[: C.UNBORN].sum())
+
+    located = _location_by_stream(state) * scale
+    for i, loc in enumerate(C.LOCATION_NAMES):
+        rec.set(w, f"soldiers_{loc}", located[i].sum())
+    front = located[C.FRONT].sum()
+    demand = front_demand(ctx, w)
+    rec.set(w, "front_demand", demand)
+    rec.set(w, "front_shortfall", demand - front)
+    rec.set(w, "units", np.count_nonzero(state.unit_members[: state.n_units[0]] > 0))
+
+    for name in C.FLOW_NAMES:
+        total = flows[C.FLOW[name]].sum()
+        rec.set(w, name, total)
+    for s, stream in enumerate(C.STREAM_NAMES):
+        rec.set(w, f"recruits_{stream}", flows[C.F_RECRUITS, s])
+    exits = sum(flows[C.FLOW[f]].sum() for f in LOSS_FLOWS)
+    new_recruits = flows[C.F_RECRUITS].sum() - flows[C.F_RECRUITS, C.CONVERTED]  # not new men
+    rec.set(w, "net_manpower_balance", new_recruits - exits)
+    for name, value in state.recorded.items():
+        rec.set(w, name, value)
+    rec.set(w, "combat_intensity", intensity(ctx, w))
+    rec.set(w, "wage_mean", float(state.wage.mean()))
+    rec.set(w, "unemployment_mean", float(state.unemployment.mean()))
+    rec.set(w, "pool_prisoners", counts[C.IMPRISONED])
+    if w % POOL_EVERY_WEEKS == 0:
+        for name, value in _pools(state, ctx).items():
+            rec.set(w, f"pool_{name}", value)
+    else:
+        for name in ("conscription", "reservists", "contract"):
+            rec.set(w, f"pool_{name}", rec.get(f"pool_{name}", w - 1))
+    _horizons(state, ctx, rec, located, front, demand)
+
+    stream_rows = {
+        "soldiers_front": located[C.FRONT],
+        "serving": located.sum(axis=0),
+        **{name: flows[C.FLOW[name]] for name in ("recruits", "killed", "wounded", "captured", "discharged",
+                                                   "pardoned")},
+    }
+    for j, name in enumerate(rec.stream_names):
+        rec.by_stream_values[w, j] = stream_rows[name]
+    for j, name in enumerate(rec.region_names):
+        rec.by_region_values[w, j] = state.region_flows[C.REGION_FLOW[name]] * scale
+    rec.weeks_recorded = w + 1
+
+
+def _horizons(state: State, ctx: Context, rec: Recorder, located: np.ndarray, front: float,
+              demand: float) -> None:
+    """Sustainment horizon and years left in each pool, from recent flows."""
+    w = state.week
+    recent = slice(max(0, w - WINDOW + 1), w + 1)
+    deployable = np.ones(C.N_STREAMS, bool)
+    deployable[C.CONSCRIPT] = ctx.params.policy.conscripts_to_combat
+    reserve = (located[C.REAR] + located[C.TRAINING])[deployable].sum()
+    losses = sum(rec.get(f, recent).mean() for f in LOSS_FLOWS)
+    inflow = sum(rec.get(f"recruits_{s}", recent).mean() for i, s in enumerate(C.STREAM_NAMES) if deployable[i])
+    inflow -= rec.get("recruits_from_response", recent).mean()
+    drain = losses - inflow
+    surplus = front - demand + reserve
+    if front < demand:
+        horizon = 0.0
+    elif drain <= 0:
+        horizon = HORIZON_CAP_WEEKS
+    else:
+        horizon = min(surplus / drain, HORIZON_CAP_WEEKS)
+    rec.set(w, "sustainment_horizon_weeks", horizon)
+    year = slice(max(0, w - 51), w + 1)
+    for pool, draws in POOL_DRAWS.items():
+        drawn = sum(rec.get(d, year).sum() for d in draws) * 52.0 / (year.stop - year.start)
+        size = rec.get(f"pool_{pool}", w)
+        rec.set(w, f"years_left_{pool}", min(size / drawn, YEARS_LEFT_CAP) if drawn > 0 else YEARS_LEFT_CAP)

@@ -1,0 +1,211 @@
+"""The simulation: state plus the weekly schedule. The engine only orders the processes (DESIGN s.4).
+
+`Simulation` can be stepped week by week from a notebook (`step()`, `state`, `series`), in the manner of
+Mesa's `Model.step()`; `morale.run` is a loop over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from morale.engine import codes as C
+from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
+from morale.engine.context import Context
+from morale.engine.kernels import enlist_all
+from morale.engine.observe import record
+from morale.engine.recorder import Recorder
+from morale.engine.regions import load_regions
+from morale.engine.rng import process_keys, run_seed
+from morale.engine.state import new_state, unit_size
+from morale.processes import combat, deployment, economy, recruitment, service, training
+from morale.scenario.loader import ScenarioError, active_events, load_scenario, resolve_target
+from morale.scenario.schema import Param, Scenario
+
+# The weekly order of DESIGN s.4 (processes of later issues slot in between).
+SCHEDULE = (economy, recruitment, training, deployment, combat, service)
+
+
+class ConservationError(AssertionError):
+    """Persons were created or lost: the status counts no longer add up to the persons created."""
+
+
+def resolve(scenario: str | Path | Scenario | dict, seed: int | None = None, scale: float | None = None,
+            end: str | dt.date | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:
+    """The scenario with run options applied (seed, scale, end) and validated again."""
+    resolved = load_scenario(scenario, overrides)
+    update: dict[str, Any] = {}
+    if seed is not None:
+        update["seed"] = seed
+    if scale is not None:
+        update["scale"] = scale
+    if end is not None:
+        update["end"] = _date(end)
+    if not update:
+        return resolved
+    return load_scenario({**resolved.model_dump(mode="python"), **update})
+
+
+def _date(value: str | dt.date) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise ScenarioError(f"--end: got {value!r}; expected a date YYYY-MM-DD") from None
+
+
+class Simulation:
+    """A run in progress. `step()` advances one week; `series` is what has been recorded so far."""
+
+    def __init__(self, scenario: str | Path | Scenario | dict = "russia-2022", seed: int | None = None,
+                 scale: float | None = None, end: str | dt.date | None = None,
+                 overrides: dict[str, Any] | list[str] | None = None, replicate: int | None = None,
+                 check: bool = False):
+        started = time.perf_counter()
+        self.scenario = resolve(scenario, seed, scale, end, overrides)
+        self.replicate = replicate
+        self.check = check
+        self.calendar = Calendar(self.scenario.start, self.scenario.end)
+        regions = load_regions()
+        self.ctx = Context(
+            params=self.scenario.model_copy(deep=True),
+            calendar=self.calendar,
+            regions=regions,
+            keys=process_keys(run_seed(self.scenario.seed, replicate)),
+            unit_size=unit_size(self.scenario),
+        )
+        rng = np.random.default_rng(int(self.ctx.keys["initial"]))
+        self.state = new_state(regions, self.scenario, self.calendar, rng)
+        self._initial_army_and_prisons(rng)
+        self._derive_constants()
+        self.recorder = Recorder(self.calendar, regions.codes)
+        self._events = {}
+        for event in active_events(self.scenario):
+            self._events.setdefault(self.calendar.week_of(event.date), []).append(event)
+        self.setup_seconds = time.perf_counter() - started
+
+    @property
+    def week(self) -> int:
+        return self.state.week
+
+    @property
+    def date(self) -> dt.date:
+        return self.calendar.date(self.state.week)
+
+    @property
+    def done(self) -> bool:
+        return self.state.week >= self.calendar.n_weeks
+
+    @property
+    def series(self) -> pd.DataFrame:
+        return self.recorder.series()
+
+    def step(self) -> None:
+        """One week: events, then each process in order, then the record."""
+        if self.done:
+            raise RuntimeError(f"the run ended at {self.scenario.end}; nothing left to step")
+        self.state.reset_flows()
+        self.state.recorded.clear()
+        for event in self._events.get(self.state.week, ()):
+            self._apply(event)
+        for process in SCHEDULE:
+            process.step(self.state, self.ctx)
+        self._check_conservation()
+        record(self.state, self.ctx, self.recorder)
+        self.state.week += 1
+
+    def run(self, progress=None) -> None:
+        while not self.done:
+            self.step()
+            if progress is not None:
+                progress(self.state.week, self.calendar.n_weeks)
+
+    def _apply(self, event) -> None:
+        node, attribute = resolve_target(self.ctx.params, event.target)
+        if isinstance(getattr(node, attribute), bool):
+            setattr(node, attribute, bool(event.value))
+        else:
+            setattr(node, attribute, Param(value=float(event.value), source=f"event {event.date}: {event.source}"))
+
+    def _check_conservation(self) -> None:
+        counts = self.state.status_count
+        if counts.min() < 0:
+            raise ConservationError(f"week {self.state.week}: a status count is negative: {counts.tolist()}")
+        if self.check and not np.array_equal(self.state.recount(), counts):
+            raise ConservationError(
+                f"week {self.state.week}: kept status counts {counts.tolist()} differ from the person table "
+                f"{self.state.recount().tolist()}")
+        if self.check:
+            serving = np.count_nonzero(self.state.soldiers[C.S_LOCATION, : self.state.n_soldiers] >= 0)
+            if serving != counts[C.SERVING]:
+                raise ConservationError(f"week {self.state.week}: {serving} soldier rows for "
+                                        f"{counts[C.SERVING]} serving men")
+
+    def _derive_constants(self) -> None:
+        ctx = self.ctx
+        r = self.scenario.recruitment
+        ctx.derived["conscription_quota"] = recruitment.expand_windows(
+            r.conscription.callups, ctx, r.conscription.repeat_last)
+        ctx.derived["mobilisation_quota"] = recruitment.expand_windows(r.mobilisations, ctx, False)
+        civilians = self.state.status_count[C.CIVILIAN] * self.scenario.scale
+        ctx.derived["p_release"], ctx.derived["p_conviction"] = service.prison_hazards(ctx, civilians)
+
+    def _initial_army_and_prisons(self, rng: np.random.Generator) -> None:
+        """The standing army and prisons at the start: contract soldiers, conscripts, prisoners."""
+        s, sc, ctx = self.state, self.scenario, self.ctx
+        age = -s.birth_week.astype(np.float64) / WEEKS_PER_YEAR
+        civilian = s.status == C.CIVILIAN
+
+        def pick(mask: np.ndarray, persons: float) -> np.ndarray:
+            candidates = np.flatnonzero(mask)
+            k = min(int(round(persons / sc.scale)), len(candidates))
+            return np.sort(rng.choice(candidates, size=k, replace=False))
+
+        contract = pick(civilian & (s.prior_service == 1) & (age >= 20) & (age < 46), sc.army.initial_contract.value)
+        conscripts = pick(civilian & (s.prior_service == 0) & (age < sc.recruitment.conscription.upper_age.value + 1),
+                          sc.army.initial_conscripts.value)
+        s.ensure_soldier_capacity(len(contract) + len(conscripts) + 1024)
+        term = int(sc.service.contract_term_weeks.value)
+        trained = np.full(len(contract), int(round(WEEKS_PER_YEAR)), np.int32)
+        at_front = np.arange(len(contract)) < int(round(sc.army.initial_front.value / sc.scale))
+        location = np.where(at_front, C.FRONT, C.REAR).astype(np.int32)
+        s.n_soldiers = enlist_all(s.army, s.people, s.n_soldiers, ctx.unit_size, contract, C.CONTRACT, trained,
+                                  trained, location, rng.integers(0, term, len(contract)).astype(np.int32),
+                                  rng.integers(0, term, len(contract)).astype(np.int32))
+        conscript_weeks = int(sc.service.conscript_weeks.value)
+        needed = int(round(sc.training.weeks.conscript.value))
+        served = rng.integers(0, conscript_weeks, len(conscripts)).astype(np.int32)
+        done = np.minimum(served, needed).astype(np.int32)
+        location = np.where(done >= needed, C.REAR, C.TRAINING).astype(np.int32)
+        s.n_soldiers = enlist_all(s.army, s.people, s.n_soldiers, ctx.unit_size, conscripts, C.CONSCRIPT, done,
+                                  np.full(len(conscripts), needed, np.int32), location, served,
+                                  np.full(len(conscripts), C.NO_END, np.int32))
+        prisoners = sc.population.prison_population.value * sc.population.prison_men_18_59_share.value
+        for person in pick(s.status == C.CIVILIAN, prisoners):
+            s.status[person] = C.IMPRISONED
+        s.status_count[:] = s.recount()
+
+    def result(self):
+        from morale.results.run import Run
+
+        return Run(scenario=self.scenario, series=self.recorder.series(), by_stream=self.recorder.by_stream(),
+                   by_region=self.recorder.by_region(), events=events_frame(self.recorder),
+                   seed=self.scenario.seed, replicate=self.replicate)
+
+
+def events_frame(rec: Recorder) -> pd.DataFrame:
+    """Counts of the event kinds the information process will leak, per week (long form)."""
+    kinds = {"deaths": "killed", "deceptions": "deceived", "captures": "captured"}
+    series = rec.series()
+    return pd.DataFrame({
+        "date": np.repeat(series.index.values, len(kinds)),
+        "kind": np.tile(np.array(list(kinds), dtype=object), len(series)),
+        "count": series[list(kinds.values())].to_numpy().reshape(-1),
+    })
+

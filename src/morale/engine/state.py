@@ -1,0 +1,169 @@
+"""The model's state: structure-of-arrays tables of people, soldiers and units, and the weekly counters.
+
+People are stored region by region, and within a region oldest first (ascending birth week). Two things
+follow that keep a week's work proportional to what happens, not to the population: the men who turn 60
+(or 18) in a week are a contiguous slice advanced by a pointer, and the men of an age range are a slice found
+by binary search, so hazards can skip geometrically through it and quotas can sample inside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from morale.engine import codes as C
+from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
+from morale.engine.kernels import age_slices
+from morale.engine.regions import FIRST_AGE, N_AGES, Regions
+from morale.scenario.schema import Scenario
+
+ENTRY_WEEKS = int(round(FIRST_AGE * WEEKS_PER_YEAR))
+EXIT_WEEKS = int(round(60 * WEEKS_PER_YEAR))
+
+
+@dataclass
+class State:
+    """Everything that changes during a run; process functions read and write it in place."""
+
+    week: int
+    region: np.ndarray  # int16, person -> region number
+    birth_week: np.ndarray  # int16, week (relative to the start) of the 0th birthday
+    status: np.ndarray  # int8, codes.CIVILIAN ...
+    prior_service: np.ndarray  # int8, 1 if the man has served before (reservist)
+    soldier: np.ndarray  # int32, person -> soldier row or -1
+    block: np.ndarray  # int64 (regions + 1): person rows of region r are block[r]:block[r + 1]
+    next_exit: np.ndarray  # int64 per region: first row not yet aged out
+    next_entry: np.ndarray  # int64 per region: first row of the unborn still to enter
+    status_count: np.ndarray  # int64 per status, kept current by every change
+    soldiers: np.ndarray  # int32 (fields, capacity), see codes.SOLDIER_FIELDS
+    n_soldiers: int
+    unit_stream: np.ndarray  # int8 per unit
+    unit_members: np.ndarray  # int32 per unit
+    open_unit: np.ndarray  # int32 per stream: the unit new recruits of that stream join
+    n_units: np.ndarray  # int64[1], so kernels can add units in place
+    flows: np.ndarray = field(default_factory=lambda: np.zeros((C.N_FLOWS, C.N_STREAMS), np.int64))
+    region_flows: np.ndarray | None = None  # int64 (region flows, regions)
+    wage: np.ndarray | None = None  # float64 per region, RUB/month, this week
+    unemployment: np.ndarray | None = None  # float64 per region, %, this week
+    poverty: np.ndarray | None = None  # float64 per region, %, this week
+    shortfall_pressure: float = 0.0  # 0..1, the state's response to a front shortfall
+    front_deployed: tuple[float, float] = (0.0, 0.0)  # (demand, front) in agents after last deployment
+    contract_killed: np.ndarray | None = None  # killed contract-type soldiers, per week of the run
+    quota_carry: np.ndarray = field(default_factory=lambda: np.zeros(4))  # fractions of an agent owed
+    recorded: dict[str, float] = field(default_factory=dict)  # this week's scalar outputs of processes
+
+    def ensure_soldier_capacity(self, extra: int) -> None:
+        """Grow the soldier and unit tables (doubling) so that `extra` more rows fit."""
+        need = self.n_soldiers + extra
+        capacity = self.soldiers.shape[1]
+        if need > capacity:
+            grown = np.full((self.soldiers.shape[0], max(need, 2 * capacity)), -1, np.int32)
+            grown[:, :capacity] = self.soldiers
+            self.soldiers = grown
+        units_needed = int(self.n_units[0]) + extra + C.N_STREAMS
+        if units_needed > len(self.unit_stream):
+            size = max(units_needed, 2 * len(self.unit_stream))
+            self.unit_stream = np.resize(self.unit_stream, size)
+            self.unit_members = np.concatenate([self.unit_members, np.zeros(size - len(self.unit_members), np.int32)])
+
+    @property
+    def army(self) -> tuple:
+        """The soldier and unit arrays as kernels take them."""
+        return (self.soldiers, self.soldier, self.unit_stream, self.unit_members, self.open_unit, self.n_units)
+
+    @property
+    def people(self) -> tuple:
+        """The person arrays as kernels take them."""
+        return (self.status, self.status_count, self.prior_service, self.region, self.birth_week)
+
+    def age_slices(self, min_age: float, max_age: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per region, rows of created men aged min_age to max_age years inclusive, this week."""
+        return age_slices(self.birth_week, self.block, self.next_entry, self.week,
+                          int(round(min_age * WEEKS_PER_YEAR)), int(round((max_age + 1) * WEEKS_PER_YEAR)))
+
+    def reset_flows(self) -> None:
+        self.flows[:] = 0
+        self.region_flows[:] = 0
+
+    def recount(self) -> np.ndarray:
+        """Status counts recomputed from the person table (a check on the kept counts)."""
+        return np.bincount(self.status, minlength=C.N_STATUS).astype(np.int64)
+
+
+def unit_size(scenario: Scenario) -> int:
+    """Agents per company: round(unit persons / scale), at least 5 (DESIGN s.3)."""
+    return max(5, int(round(scenario.army.unit_persons.value / scenario.scale)))
+
+
+def _counts(persons: np.ndarray, scale: float) -> np.ndarray:
+    """Agent counts for cells of persons, rounded so that running totals stay exact."""
+    cumulative = np.floor(np.cumsum(persons.ravel()) / scale + 1e-9)
+    return np.diff(np.concatenate([[0.0], cumulative])).astype(np.int64).reshape(persons.shape)
+
+
+def build_people(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.random.Generator):
+    """Person rows for the men aged 18-59 at the start and those who turn 18 before the end."""
+    scale = scenario.scale
+    initial = _counts(regions.men_by_age, scale)  # (region, age)
+    years = range(scenario.start.year, scenario.end.year + 1)
+    future_persons = np.array(
+        [[regions.cohort(y)[r] * calendar.year_share_in_horizon(y) for y in years] for r in range(len(regions))]
+    )
+    future = _counts(future_persons, scale)
+    per_region = initial.sum(axis=1) + future.sum(axis=1)
+    block = np.concatenate([[0], np.cumsum(per_region)]).astype(np.int64)
+    n = int(block[-1])
+    region = np.repeat(np.arange(len(regions), dtype=np.int16), per_region)
+    birth = np.empty(n, np.float64)
+    entering = np.zeros(n, bool)
+    for r in range(len(regions)):
+        at = block[r]
+        ages = np.repeat(np.arange(FIRST_AGE, FIRST_AGE + N_AGES), initial[r])
+        birth[at : at + len(ages)] = -(ages + rng.random(len(ages))) * WEEKS_PER_YEAR
+        at += len(ages)
+        for y, count in zip(years, future[r]):
+            first, last = calendar.year_weeks_in_horizon(y)
+            entry = first + rng.random(count) * (last - first)
+            birth[at : at + count] = entry - ENTRY_WEEKS
+            entering[at : at + count] = True
+            at += count
+        order = np.argsort(birth[block[r] : block[r + 1]], kind="stable")
+        birth[block[r] : block[r + 1]] = birth[block[r] : block[r + 1]][order]
+        entering[block[r] : block[r + 1]] = entering[block[r] : block[r + 1]][order]
+    birth_week = np.floor(birth).astype(np.int16)
+    status = np.where(entering, C.UNBORN, C.CIVILIAN).astype(np.int8)
+    age_weeks = -birth_week.astype(np.int64)
+    from_age = scenario.population.prior_service_from_age.value * WEEKS_PER_YEAR
+    prior = (~entering) & (age_weeks >= from_age) & (rng.random(n) < scenario.population.prior_service_share.value)
+    next_entry = np.array(
+        [block[r] + np.searchsorted(entering[block[r] : block[r + 1]], True) if entering[block[r] : block[r + 1]].any()
+         else block[r + 1] for r in range(len(regions))], np.int64)
+    return region, birth_week, status, prior.astype(np.int8), block, next_entry
+
+
+def new_state(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.random.Generator) -> State:
+    region, birth_week, status, prior, block, next_entry = build_people(regions, scenario, calendar, rng)
+    # Rows are oldest first and the unborn are youngest, so the first row that is unborn starts entries;
+    # build_people sorted each block by birth week, so unborn rows form the tail of their block.
+    capacity = 1024
+    state = State(
+        week=0,
+        region=region,
+        birth_week=birth_week,
+        status=status,
+        prior_service=prior,
+        soldier=np.full(len(status), -1, np.int32),
+        block=block,
+        next_exit=block[:-1].copy(),
+        next_entry=next_entry,
+        status_count=np.bincount(status, minlength=C.N_STATUS).astype(np.int64),
+        soldiers=np.full((len(C.SOLDIER_FIELDS), capacity), -1, np.int32),
+        n_soldiers=0,
+        unit_stream=np.full(capacity, -1, np.int8),
+        unit_members=np.zeros(capacity, np.int32),
+        open_unit=np.full(C.N_STREAMS, -1, np.int32),
+        n_units=np.zeros(1, np.int64),
+        region_flows=np.zeros((len(C.REGION_FLOW_NAMES), len(regions)), np.int64),
+        contract_killed=np.zeros(calendar.n_weeks),
+    )
+    return state

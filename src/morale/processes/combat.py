@@ -1,0 +1,107 @@
+"""Combat attrition (M7, M8): killed, wounded and captured at the front, recovery and prisoner exchange.
+
+A front soldier's weekly casualty hazard is the intensity (one fitted scalar times a sourced time shape)
+times Dupuy's daily loss rate for his posture mix (hold, assault, assault waves), times 7, divided by his
+effectiveness: e = e_min + (1 - e_min)(1 - exp(-(training + w x weeks at front) / tau)), so that untrained men
+die about twice as often (Dupuy). Casualties split into captured, killed and wounded by the wounded:killed
+ratio; some wounded are invalided out, the rest return from hospital to the rear.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from morale.engine import codes as C
+from morale.engine.context import Context
+from morale.engine.kernels import leave_service
+from morale.engine.rng import uniform
+from morale.engine.state import State
+from morale.processes.recruitment import CONTRACT_TYPE
+
+
+def intensity(ctx: Context, week: int) -> float:
+    """The fitted intensity scalar times the sourced shape (step function held after its last point)."""
+    combat = ctx.params.combat
+    weeks = np.array([ctx.calendar.week_of(p.date) for p in combat.intensity_shape])
+    j = max(int(np.searchsorted(weeks, week, side="right")) - 1, 0)
+    return combat.intensity.value * combat.intensity_shape[j].value
+
+
+@njit(cache=True)
+def effectiveness(training_weeks, weeks_at_front, e_min, tau, experience_weight):
+    return e_min + (1.0 - e_min) * (1.0 - math.exp(-(training_weeks + experience_weight * weeks_at_front) / tau))
+
+
+@njit(cache=True)
+def _fight(army, people, n_soldiers, week, key, weekly_loss, e_min, tau, experience_weight, captured_share,
+           killed_share, invalidity_share, recovery_weeks, exchange_p, contract_type, flows, region_flows,
+           contract_killed):
+    soldiers = army[0]
+    region = people[3]
+    for row in range(n_soldiers):
+        location = soldiers[C.S_LOCATION, row]
+        stream = soldiers[C.S_STREAM, row]
+        if location == C.HOSPITAL:
+            if soldiers[C.S_HOSPITAL_UNTIL, row] <= week:
+                soldiers[C.S_LOCATION, row] = C.REAR
+            continue
+        if location == C.CAPTURED:
+            if uniform(key, week, 1, row) < exchange_p:
+                soldiers[C.S_LOCATION, row] = C.REAR
+                flows[C.F_RETURNED_CAPTIVES, stream] += 1
+            continue
+        if location != C.FRONT:
+            continue
+        e = effectiveness(soldiers[C.S_TRAINING, row], soldiers[C.S_FRONT_WEEKS, row], e_min, tau,
+                          experience_weight)
+        p_casualty = 1.0 - math.exp(-weekly_loss[stream] / e)
+        u = uniform(key, week, 2, row)
+        if u >= p_casualty:
+            soldiers[C.S_FRONT_WEEKS, row] += 1
+            continue
+        share = u / p_casualty  # uniform on [0, 1) given a casualty: splits its kind
+        if share < captured_share:
+            soldiers[C.S_LOCATION, row] = C.CAPTURED
+            flows[C.F_CAPTURED, stream] += 1
+        elif share < captured_share + killed_share:
+            person = soldiers[C.S_PERSON, row]
+            leave_service(army, people, row, C.DEAD)
+            flows[C.F_KILLED, stream] += 1
+            region_flows[C.RF_KILLED, region[person]] += 1
+            for s in contract_type:
+                if s == stream:
+                    contract_killed[week] += 1
+        else:
+            flows[C.F_WOUNDED, stream] += 1
+            v = uniform(key, week, 3, row)
+            if v < invalidity_share:
+                leave_service(army, people, row, C.CIVILIAN)
+                flows[C.F_INVALIDED, stream] += 1
+            else:
+                soldiers[C.S_LOCATION, row] = C.HOSPITAL
+                stay = max(1, int(-recovery_weeks * math.log(uniform(key, week, 4, row))))
+                soldiers[C.S_HOSPITAL_UNTIL, row] = week + stay
+
+
+def weekly_loss_by_stream(ctx: Context, week: int) -> np.ndarray:
+    """Weekly casualty hazard of a fully effective soldier of each stream (posture mix x intensity)."""
+    c = ctx.params.combat
+    assault = np.array(c.assault_share.values())
+    storm = np.array(c.storm_share.values())
+    daily = ((1 - assault - storm) * c.hold_daily_loss.value + assault * c.assault_daily_loss.value
+             + storm * c.storm_daily_loss.value)
+    return intensity(ctx, week) * daily * 7.0
+
+
+def step(state: State, ctx: Context) -> None:
+    c = ctx.params.combat
+    t = ctx.params.training
+    casualty_kinds = 1.0 - c.captured_share.value
+    _fight(state.army, state.people, state.n_soldiers, state.week, ctx.keys["combat"],
+           weekly_loss_by_stream(ctx, state.week), t.effectiveness_min.value, t.tau_weeks.value,
+           t.experience_weight.value, c.captured_share.value, casualty_kinds / (1.0 + c.wounded_per_killed.value),
+           c.invalidity_share.value, c.recovery_weeks.value, 1.0 - math.exp(-c.exchange_weekly.value),
+           np.array(CONTRACT_TYPE, np.int64), state.flows, state.region_flows, state.contract_killed)

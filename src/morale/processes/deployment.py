@@ -1,0 +1,57 @@
+"""Deployment: the rear fills the front up to the demanded front strength.
+
+Convicts go to the front as soon as they are trained (they were recruited for assault units); other
+deployable streams fill what demand is left, longest-serving first. Conscripts are not deployable unless the
+policy `conscripts_to_combat` is on, and are withdrawn to the rear when it is switched off (M1, M2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from morale.engine import codes as C
+from morale.engine.context import Context
+from morale.engine.state import State
+
+
+def front_demand(ctx: Context, week: int) -> float:
+    """Demanded front strength in persons: the sourced schedule, interpolated, times its scale parameter."""
+    dep = ctx.params.deployment
+    weeks = [ctx.calendar.week_of(p.date) for p in dep.front_demand]
+    values = [p.value for p in dep.front_demand]
+    return float(np.interp(week, weeks, values)) * dep.front_demand_scale.value
+
+
+@njit(cache=True)
+def _deploy(soldiers, n_soldiers, demand_agents, conscripts_allowed, flows):
+    front = 0
+    for row in range(n_soldiers):
+        location = soldiers[C.S_LOCATION, row]
+        stream = soldiers[C.S_STREAM, row]
+        if location == C.FRONT and stream == C.CONSCRIPT and not conscripts_allowed:
+            soldiers[C.S_LOCATION, row] = C.REAR
+        elif location == C.REAR and (stream == C.CONVICT_PMC or stream == C.CONVICT_MINISTRY):
+            soldiers[C.S_LOCATION, row] = C.FRONT
+            flows[C.F_DEPLOYED, stream] += 1
+            front += 1
+        elif location == C.FRONT:
+            front += 1
+    for row in range(n_soldiers):
+        if front >= demand_agents:
+            break
+        if soldiers[C.S_LOCATION, row] != C.REAR:
+            continue
+        stream = soldiers[C.S_STREAM, row]
+        if stream == C.CONSCRIPT and not conscripts_allowed:
+            continue
+        soldiers[C.S_LOCATION, row] = C.FRONT
+        flows[C.F_DEPLOYED, stream] += 1
+        front += 1
+    return front
+
+
+def step(state: State, ctx: Context) -> None:
+    demand = front_demand(ctx, state.week) / ctx.scale
+    front = _deploy(state.soldiers, state.n_soldiers, demand, ctx.params.policy.conscripts_to_combat, state.flows)
+    state.front_deployed = (demand, float(front))

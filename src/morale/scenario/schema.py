@@ -1,0 +1,274 @@
+"""The scenario schema: what a scenario file may say, validated by pydantic.
+
+A parameter is a `Param`: a value with a plausible range, a distribution over that range and a source. In a
+file it is either a bare number (the range and source then come from the scenario it extends) or a table
+`{value, range, dist, source}`. Uncertainty is a first-class input: every ranged parameter can be drawn by the
+experiment layer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+STREAMS = ("conscript", "contract", "coerced", "converted", "mobilised", "convict_pmc", "convict_ministry")
+MAX_HORIZON_YEARS = 30
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Param(Strict):
+    """A number with its uncertainty and provenance."""
+
+    value: float
+    range: tuple[float, float] | None = None
+    dist: Literal["uniform", "triangular", "normal"] = "uniform"
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> Param:
+        if self.range is not None:
+            lo, hi = self.range
+            if lo > hi:
+                raise ValueError(f"range low {lo} is above high {hi}; expected [low, high] with low <= high")
+            if not lo <= self.value <= hi:
+                raise ValueError(f"value {self.value} lies outside its range [{lo}, {hi}]")
+        return self
+
+
+class PerStream(Strict):
+    """One parameter for each recruitment stream."""
+
+    conscript: Param
+    contract: Param
+    coerced: Param
+    converted: Param
+    mobilised: Param
+    convict_pmc: Param
+    convict_ministry: Param
+
+    def values(self) -> list[float]:
+        return [getattr(self, s).value for s in STREAMS]
+
+
+class Point(Strict):
+    date: dt.date
+    value: float = Field(ge=0)
+
+
+class Window(Strict):
+    """A recruitment drive of a fixed size spread evenly over its dates (a call-up decree, a mobilisation)."""
+
+    start: dt.date
+    end: dt.date
+    size: float = Field(ge=0, description="persons")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Event(Strict):
+    """A policy change on a date: `target` is the dotted path of a parameter or policy switch."""
+
+    date: dt.date
+    target: str
+    value: float | bool
+    id: str | None = None
+    enabled: bool = True
+    source: str = Field(min_length=1)
+
+
+class Population(Strict):
+    prior_service_share: Param
+    prior_service_from_age: Param
+    mortality_at_18: Param
+    mortality_growth: Param
+    prison_population: Param
+    prison_men_18_59_share: Param
+    prison_sentence_years: Param
+
+
+class Army(Strict):
+    initial_contract: Param
+    initial_conscripts: Param
+    initial_front: Param
+    unit_persons: Param
+
+
+class Deployment(Strict):
+    front_demand: list[Point] = Field(min_length=1)
+    front_demand_source: str
+    front_demand_scale: Param
+
+
+class Pay(Strict):
+    monthly_pay: Param
+    federal_bonus: Param
+    regional_bonus: Param
+    bonus_amortisation_months: Param
+
+
+class Sanctions(Strict):
+    enabled: bool = True
+    start: dt.date
+    unemployment_pp: Param
+    wage_effect: Param
+    half_life_weeks: Param
+
+
+class Economy(Strict):
+    reference_unemployment: Param
+    reference_poverty: Param
+    sanctions: Sanctions
+
+
+class Contract(Strict):
+    intercept: Param
+    wage_elasticity: Param
+    unemployment_elasticity: Param
+    poverty_elasticity: Param
+    risk_weight: Param
+    support_weight: Param
+    support_placeholder: Param
+    leak_fraction_placeholder: Param
+    risk_window_weeks: Param
+    max_age: Param
+
+
+class Conscription(Strict):
+    upper_age: Param
+    callups: list[Window]
+    repeat_last: bool = True
+
+
+class Coercion(Strict):
+    weekly_quota: Param
+    without_prior_share: Param
+    max_age: Param
+
+
+class Conversion(Strict):
+    weekly_hazard: Param
+    deceived_share: Param
+
+
+class Convicts(Strict):
+    pmc_weekly_hazard: Param
+    ministry_weekly_hazard: Param
+    max_age: Param
+    contract_weeks: Param
+
+
+class Shortfall(Strict):
+    enabled: bool = True
+    lag_weeks: Param
+    gain: Param
+    bonus_response: Param
+    coercion_response: Param
+    conversion_response: Param
+    fiscal_ceiling: Param
+
+
+class Recruitment(Strict):
+    contract: Contract
+    conscription: Conscription
+    mobilisations: list[Window]
+    mobilisation_max_age: Param
+    coercion: Coercion
+    conversion: Conversion
+    convicts: Convicts
+    shortfall: Shortfall
+
+
+class Training(Strict):
+    weeks: PerStream
+    effectiveness_min: Param
+    tau_weeks: Param
+    experience_weight: Param
+
+
+class Combat(Strict):
+    intensity: Param
+    intensity_shape: list[Point] = Field(min_length=1)
+    intensity_shape_source: str
+    hold_daily_loss: Param
+    assault_daily_loss: Param
+    storm_daily_loss: Param
+    assault_share: PerStream
+    storm_share: PerStream
+    wounded_per_killed: Param
+    captured_share: Param
+    recovery_weeks: Param
+    invalidity_share: Param
+    exchange_weekly: Param
+
+
+class Service(Strict):
+    conscript_weeks: Param
+    contract_term_weeks: Param
+
+
+class Policy(Strict):
+    conscripts_to_combat: bool
+    stop_loss: bool
+    pmc_recruits_convicts: bool
+    ministry_recruits_convicts: bool
+
+
+class Scenario(Strict):
+    """A whole scenario, resolved: every parameter has a value, range and source."""
+
+    name: str
+    description: str
+    start: dt.date
+    end: dt.date
+    scale: float = Field(gt=0)
+    seed: int = Field(ge=0)
+    population: Population
+    army: Army
+    deployment: Deployment
+    pay: Pay
+    economy: Economy
+    recruitment: Recruitment
+    training: Training
+    combat: Combat
+    service: Service
+    policy: Policy
+    events: list[Event] = []
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: dt.date, info) -> dt.date:
+        start = info.data.get("start")
+        if start is not None:
+            if end <= start:
+                raise ValueError(f"end {end} is not after start {start}")
+            if end > _add_years(start, MAX_HORIZON_YEARS):
+                raise ValueError(f"end {end} is more than {MAX_HORIZON_YEARS} years after start {start}")
+        return end
+
+    @model_validator(mode="after")
+    def _events_within_horizon(self) -> Scenario:
+        latest = _add_years(self.start, MAX_HORIZON_YEARS)
+        for i, event in enumerate(self.events):
+            if not self.start <= event.date <= latest:
+                raise ValueError(
+                    f"events[{i}] ({event.target}) date {event.date} is outside the horizon "
+                    f"{self.start}..{latest}"
+                )
+        return self
+
+
+def _add_years(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + years, day=28)
