@@ -1,1 +1,43 @@
-"""morale: a simulator of wartime manpower, morale, coercion and society."""
+"""morale: a simulator of how a state at war raises, keeps and loses its soldiers.
+
+    >>> import morale
+    >>> run = morale.run("russia-2022", seed=0, scale=100)       # doctest: +SKIP
+    >>> run.series[["soldiers_front", "killed"]].resample("YE").agg({"soldiers_front": "mean", "killed": "sum"})
+
+`Simulation` steps a run week by week for notebooks; `run` is a loop over it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+from morale.engine.simulation import Simulation
+from morale.results.run import Run
+from morale.scenario.loader import ScenarioError, builtin_names, load_scenario
+from morale.scenario.schema import Scenario
+
+__all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "builtin_names", "load_scenario", "run"]
+
+
+def run(scenario: str | Path | Scenario | dict = "russia-2022", seed: int = 0, scale: float | None = None,
+        end: str | dt.date | None = None, overrides: dict[str, Any] | list[str] | None = None,
+        replicate: int | None = None, progress=None, check: bool = False) -> Run:
+    """Run a scenario to its end and return the `Run`.
+
+    scenario: a built-in name, a TOML path, a dict or a `Scenario`; seed: the run's seed (with `replicate`
+    i, the seed of run i of an experiment, `SeedSequence(seed, spawn_key=(i,))`); scale: persons per agent
+    (default: the scenario's, 10 for the built-ins); end: a date that overrides the scenario's end;
+    overrides: `{"combat.intensity": 0.05}` or `["combat.intensity=0.05"]`; check: recount every status from
+    the person table each week (slower; tests use it).
+    """
+    started = time.perf_counter()
+    simulation = Simulation(scenario, seed=seed, scale=scale, end=end, overrides=overrides, replicate=replicate,
+                            check=check)
+    stepping = time.perf_counter()
+    simulation.run(progress)
+    result = simulation.result()
+    result.timings = {"setup": stepping - started, "steps": time.perf_counter() - stepping}
+    return result

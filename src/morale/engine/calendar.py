@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 WEEKS_PER_YEAR = 365.25 / 7.0
@@ -28,7 +27,7 @@ class Calendar:
         return (date - self.start).days // 7
 
     def dates(self) -> pd.DatetimeIndex:
-        return pd.date_range(pd.Timestamp(self.start), periods=self.n_weeks, freq="7D", name="date")
+        return pd.date_range(pd.Timestamp(self.start), periods=self.n_weeks, freq="7D", name="date", unit="ns")
 
     def year_weeks_in_horizon(self, year: int) -> tuple[float, float]:
         """The part of a calendar year inside the run, in (fractional) weeks since the start."""
@@ -39,9 +38,3 @@ class Calendar:
     def year_share_in_horizon(self, year: int) -> float:
         first, last = self.year_weeks_in_horizon(year)
         return (last - first) / WEEKS_PER_YEAR
-
-    def weeks_between(self, start: dt.date, end: dt.date) -> np.ndarray:
-        """The run's weeks that start within [start, end]."""
-        first = max(0, -(-(start - self.start).days // 7))
-        last = min(self.n_weeks - 1, (end - self.start).days // 7)
-        return np.arange(first, last + 1)

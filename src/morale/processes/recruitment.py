@@ -8,6 +8,7 @@ per eligible man. The shortfall response (M4) raises bonuses, coercion and conve
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -38,9 +39,13 @@ def expand_windows(windows: list[Window], ctx: Context, repeat_last: bool) -> np
             drives += [w.model_copy(update={"start": w.start.replace(year=year), "end": w.end.replace(year=year)})
                        for w in latest]
     for w in drives:
-        weeks_in_window = ctx.calendar.weeks_between(w.start, w.end)
-        total_weeks = (w.end - w.start).days // 7 + 1
-        quota[weeks_in_window] += w.size / total_weeks
+        # each run week takes the share of the window's days that fall in it, so the total is exact
+        days = (w.end - w.start).days + 1
+        first = ctx.calendar.week_of(w.start)
+        for week in range(max(first, 0), min(ctx.calendar.week_of(w.end) + 1, ctx.calendar.n_weeks)):
+            week_start = ctx.calendar.date(week)
+            overlap = (min(w.end, week_start + dt.timedelta(days=6)) - max(w.start, week_start)).days + 1
+            quota[week] += w.size * overlap / days
     return quota
 
 

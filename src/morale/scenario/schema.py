@@ -230,7 +230,7 @@ class Scenario(Strict):
     description: str
     start: dt.date
     end: dt.date
-    scale: float = Field(gt=0)
+    scale: float = Field(ge=1, le=10000, description="persons per agent")
     seed: int = Field(ge=0)
     population: Population
     army: Army

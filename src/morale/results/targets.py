@@ -1,0 +1,88 @@
+"""Calibration targets (a packaged copy of shared/data/calibration/national_targets.csv) against a run.
+
+Each target that the model measures has a statistic over the target's period. Targets the model does not yet
+produce (opinion, emigration, ...) are left out rather than shown as misses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from importlib import resources
+
+import pandas as pd
+
+CONTRACT_STREAMS = ("recruits_contract", "recruits_coerced", "recruits_converted", "recruits_convict_ministry")
+
+
+@lru_cache(maxsize=1)
+def national_targets() -> pd.DataFrame:
+    with resources.files("morale.data").joinpath("national_targets.csv").open(encoding="utf-8") as fh:
+        frame = pd.read_csv(fh, parse_dates=["period_start", "period_end"])
+    return frame
+
+
+def _window(series: pd.DataFrame, start, end) -> pd.DataFrame:
+    """The weeks that overlap [start, end] (a week is labelled by its first day)."""
+    end = series.index[-1] if pd.isna(end) else end
+    return series.loc[(series.index > start - pd.Timedelta(days=7)) & (series.index <= end)]
+
+
+def _sum(*columns: str) -> Callable[[pd.DataFrame, pd.Series, object], float]:
+    return lambda s, row, scenario: float(_window(s, row.period_start, row.period_end)[list(columns)].sum().sum())
+
+
+def _cumulative_killed(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    return float(s.loc[s.index <= row.period_end, "killed"].sum())
+
+
+def _prisoners(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    """All prisoners: the model's men 18-59 in prison divided by their share of prisoners."""
+    at = s.index[s.index <= row.period_start]
+    if len(at) == 0:
+        return float("nan")
+    return float(s.loc[at[-1], "imprisoned"] / scenario.population.prison_men_18_59_share.value)
+
+
+def _wounded_per_killed(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    w = _window(s, row.period_start, row.period_end)
+    return float(w["wounded"].sum() / max(w["killed"].sum(), 1.0))
+
+
+STATISTICS: dict[str, tuple[Callable, str]] = {
+    "conscription_callup_spring": (_sum("recruits_conscript"), "sum of recruits_conscript"),
+    "conscription_callup_autumn": (_sum("recruits_conscript"), "sum of recruits_conscript"),
+    "mobilisation_called_up": (_sum("recruits_mobilised"), "sum of recruits_mobilised"),
+    "contracts_signed": (_sum(*CONTRACT_STREAMS), "contract + coerced + converted + convict_ministry"),
+    "deaths": (_sum("killed"), "sum of killed"),
+    "deaths_cumulative": (_cumulative_killed, "killed since the start"),
+    "convicts_recruited_pmc": (_sum("recruits_convict_pmc"), "sum of recruits_convict_pmc"),
+    "prison_population": (_prisoners, "imprisoned / share of men 18-59 among prisoners"),
+    "wounded_per_killed": (_wounded_per_killed, "wounded / killed"),
+}
+
+
+def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
+    """One row per measurable target inside the run: model value, target, range, and whether it is met.
+
+    A target with a range is met inside [low, high]; a point target within 25% (DESIGN's tolerance for the
+    yearly death estimates, used for every point target)."""
+    rows = []
+    first, last = series.index[0], series.index[-1]
+    for row in national_targets().itertuples(index=False):
+        if row.target not in STATISTICS or row.period_start < first - pd.Timedelta(days=7):
+            continue
+        end = row.period_end if not pd.isna(row.period_end) else row.period_start
+        if end > last:
+            continue
+        statistic, how = STATISTICS[row.target]
+        model = statistic(series, row, scenario)
+        low = row.low if not pd.isna(row.low) else row.value * 0.75
+        high = row.high if not pd.isna(row.high) else row.value * 1.25
+        rows.append({
+            "target": row.target, "period_start": row.period_start.date(),
+            "period_end": None if pd.isna(row.period_end) else row.period_end.date(),
+            "model": model, "value": row.value, "low": low, "high": high,
+            "met": bool(low <= model <= high), "statistic": how, "reliability": row.reliability,
+        })
+    return pd.DataFrame(rows)
