@@ -75,14 +75,14 @@ class State(NamedTuple):
     """[actives, jailed], kept current."""
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _enter(people, fields, i, cell):
     people[i, NEXT] = fields[FIRST, cell]
     fields[FIRST, cell] = i
     people[i, CELL] = cell
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _leave(people, fields, i):
     cell = people[i, CELL]
     if fields[FIRST, cell] == i:
@@ -95,13 +95,13 @@ def _leave(people, fields, i):
     people[i, CELL] = -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _mark_active(fields, cell, delta, view_rows, rules):
     fields[ACTIVE_HERE, cell] += delta
     add_around(fields, ACTIVE_SEEN, cell, delta, view_rows, rules.own_cell, rules.width, rules.height)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _decides_active(traits, fields, i, cell, legitimacy, rules, seen_self):
     """Rule A at ``cell``; ``seen_self`` is 1 when the citizen is active, sees its own cell but is not yet
     counted in ACTIVE_SEEN there (it has just moved)."""
@@ -110,7 +110,7 @@ def _decides_active(traits, fields, i, cell, legitimacy, rules, seen_self):
     return is_active(grievance(traits[i, HARDSHIP], legitimacy), traits[i, RISK_AVERSION], p, rules.threshold)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _turn_to(people, fields, tally, i, now, view_rows, rules):
     """Set citizen i's state where it stands, updating the fields if it changed."""
     if now != (people[i, ACTIVE] == 1):
@@ -120,7 +120,7 @@ def _turn_to(people, fields, tally, i, now, view_rows, rules):
         tally[0] += delta
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _relocate_citizen(people, fields, i, target):
     fields[BLOCKERS, people[i, CELL]] -= 1
     _leave(people, fields, i)
@@ -128,7 +128,7 @@ def _relocate_citizen(people, fields, i, target):
     fields[BLOCKERS, target] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _release(people, fields, rng, tally, i, rules):
     people[i, JAILED] = 0
     tally[1] -= 1
@@ -140,7 +140,7 @@ def _release(people, fields, rng, tally, i, rules):
         fields[BLOCKERS, people[i, CELL]] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _citizen_turn(people, traits, fields, rng, tally, i, legitimacy, view_rows, view_cells, rules):
     if people[i, JAILED]:
         if rules.clock == CLOCK_TICK:
@@ -182,7 +182,7 @@ def _citizen_turn(people, traits, fields, rng, tally, i, legitimacy, view_rows, 
         _relocate_citizen(people, fields, i, target)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _relocate_cop(fields, cops, j, target, view_rows, rules):
     cell = cops[j]
     add_around(fields, COP_SEEN, cell, -1, view_rows, rules.own_cell, rules.width, rules.height)
@@ -192,7 +192,7 @@ def _relocate_cop(fields, cops, j, target, view_rows, rules):
     add_around(fields, COP_SEEN, target, 1, view_rows, rules.own_cell, rules.width, rules.height)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _jail_term(rng, rules):
     if rules.max_jail < 0:
         return LIFE
@@ -201,7 +201,7 @@ def _jail_term(rng, rules):
     return _rng.below(rng, rules.max_jail) if rules.max_jail > 0 else 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _enforce(people, fields, cops, rng, tally, j, view_rows, cop_rows, rules):
     """Rule C: arrest one active citizen drawn uniformly from those the cop sees."""
     cell = cops[j]
@@ -233,7 +233,7 @@ def _enforce(people, fields, cops, rng, tally, j, view_rows, cop_rows, rules):
         _relocate_cop(fields, cops, j, where, view_rows, rules)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _cop_turn(people, fields, cops, rng, tally, j, view_rows, cop_rows, cop_cells, rules):
     """Rules M and C in the variant's order; cops patrol even when citizens are told not to move."""
     if not rules.move_first:
@@ -245,7 +245,7 @@ def _cop_turn(people, fields, cops, rng, tally, j, view_rows, cop_rows, cop_cell
         _enforce(people, fields, cops, rng, tally, j, view_rows, cop_rows, rules)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _end_of_period(people, fields, rng, tally, rules):
     """NetLogo's clock: every sentence shortens by one at the end of a period; at zero the agent is free."""
     for i in range(people.shape[0]):
@@ -268,7 +268,7 @@ def _paint(people, cops, picture):
         picture[cops[j]] = COP_CODE
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _record(tally, n_citizens, counts, t):
     counts[t, 0] = n_citizens - tally[0] - tally[1]
     counts[t, 1] = tally[0]

@@ -65,7 +65,7 @@ def window(neighbourhood, vision, width, height):
     return Window(rows, cells)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def add_around(fields, which, cell, delta, rows, own_cell, width, height):
     """Add ``delta`` to ``fields[which]`` at every cell whose window holds ``cell`` (= the window of ``cell``)."""
     y, x = divmod(cell, width)
@@ -90,7 +90,7 @@ def add_around(fields, which, cell, delta, rows, own_cell, width, height):
         fields[which, cell] -= delta
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def nth_in_window(fields, which, cell, nth, rows, own_cell, width, height):
     """Where the ``nth`` (0-based) unit of ``fields[which]`` in the window of ``cell`` lies, row by row.
 
@@ -118,7 +118,7 @@ def nth_in_window(fields, which, cell, nth, rows, own_cell, width, height):
     return -1, seen
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def random_free_in_window(rng, fields, blockers, cell, cells, width, height):
     """A cell of the window of ``cell`` drawn uniformly among those nobody blocks, or -1 if none is free.
 
@@ -149,7 +149,7 @@ def random_free_in_window(rng, fields, blockers, cell, cells, width, height):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _shift(x, y, dx, dy, width, height):
     x += dx
     if x >= width:
@@ -160,7 +160,7 @@ def _shift(x, y, dx, dy, width, height):
     return y * width + x
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def random_free_cell(rng, fields, blockers):
     """A cell of the whole lattice drawn uniformly among the unblocked ones (where a released agent lands)."""
     n_cells = fields.shape[1]

@@ -19,12 +19,12 @@ def seed_state(seed_sequence):
     return state
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _rotl(x, k):
     return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def next_u64(state):
     """The next 64 random bits (Blackman and Vigna's xoshiro256**)."""
     s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
@@ -39,13 +39,13 @@ def next_u64(state):
     return result
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def uniform(state):
     """A float uniform on [0, 1) with 53 random bits."""
     return np.float64(next_u64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def below(state, n):
     """An integer uniform on 0..n-1 for 0 < n < 2**32, without bias (Lemire's multiply-and-reject)."""
     bound = np.uint64(n)
@@ -57,7 +57,7 @@ def below(state, n):
     return np.int64(product >> np.uint64(32))
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def shuffle(state, items):
     """Fisher-Yates shuffle in place: a fresh uniformly random activation order."""
     for i in range(items.shape[0] - 1, 0, -1):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
 from morale.engine.kernels import age_slices

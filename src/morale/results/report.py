@@ -1,5 +1,279 @@
-"""Placeholder replaced below."""
+"""A finished run as one self-contained report.html: figures are base64 PNGs and the styling is inline, so
+the file can be mailed or archived next to the run's tables and still open offline, years later.
+
+Figures are drawn on `matplotlib.figure.Figure` objects rendered by the Agg canvas rather than via pyplot:
+that keeps pyplot's global figure registry (and the caller's chosen backend) untouched, so a report written
+from a notebook or a long batch of runs neither changes the backend nor leaks open figures. Every figure
+function returns None when the series it needs are missing, and the report leaves that figure out.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib import dates as mdates
+from matplotlib import ticker
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from morale.engine import codes as C
+from morale.engine.recorder import SERIES
+from morale.engine.regions import load_regions
+from morale.results.targets import compare
+
+LOCATIONS = [f"soldiers_{loc}" for loc in C.LOCATION_NAMES]
+HORIZONS = ["sustainment_horizon_weeks"] + [
+    f"years_left_{pool}" for pool in ("conscription", "reservists", "contract", "prisoners")
+]
+# One colour per stream, shared by the recruits and deaths figures so a stream reads the same in both.
+STREAM_COLOURS = dict(zip(C.STREAM_NAMES, [f"C{i}" for i in range(len(C.STREAM_NAMES))], strict=True))
+THOUSANDS = ticker.FuncFormatter(lambda v, _: f"{v:,.0f}")
+STYLE = """
+body { font-family: sans-serif; max-width: 1100px; margin: 2em auto; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr.miss td { background: #fde8e8; }
+img { max-width: 100%; display: block; margin: 0.5em 0 1.5em; }
+"""
 
 
-def write_report(run, path):
-    path.write_text("<html></html>")
+def write_report(run, path) -> Path:
+    """Write the run's report to `path` (overwriting it) and return the path."""
+    path = Path(path)
+    targets = compare(run.series, run.scenario)
+    sections = [
+        _header(run),
+        _section("Summary by calendar year", _summary_table(run.series)),
+        _section("Sustainment at the end of the run", _horizons_table(run.series)),
+        _section("Soldiers by location", _img(_locations_figure(run.series))),
+        _section("Recruits by stream, per month", _img(_recruits_figure(run.series))),
+        _section("Deaths by stream, per month", _img(_deaths_figure(run))),
+        _section("Front demand and front strength", _img(_front_figure(run.series))),
+        _section("Model against calibration targets",
+                 _img(_targets_figure(targets)) + _targets_table(targets)),
+        _section("Deaths per 100,000 men aged 18-59, by region", _img(_regions_figure(run))),
+    ]
+    title = html.escape(f"morale: {run.scenario.name}")
+    body = "\n".join(s for s in sections if s)
+    path.write_text(f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}"
+                    f"</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+                    encoding="utf-8")
+    return path
+
+
+# --- HTML pieces --------------------------------------------------------------------------------
+
+
+def _header(run) -> str:
+    s = run.scenario
+    rows = [("Seed", run.seed), ("Scale", f"1 agent = {s.scale:,.0f} men"),
+            ("Start", s.start), ("End", s.end)]
+    if run.replicate is not None:
+        rows.append(("Replicate", run.replicate))
+    items = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return (f"<h1>{html.escape(s.name)}</h1>\n<p>{html.escape(s.description or '')}</p>\n"
+            f"<table>{items}</table>")
+
+
+def _section(title: str, content: str) -> str:
+    """A titled section, or nothing when its content was skipped (missing series)."""
+    return f"<h2>{html.escape(title)}</h2>\n{content}" if content else ""
+
+
+def _cell(value) -> str:
+    """A table cell: numbers right-aligned with thousands separators (small ones keep two decimals)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        return f"<td>{html.escape('' if value is None else str(value))}</td>"
+    if pd.isna(value):
+        return '<td class="num"></td>'
+    text = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+    return f'<td class="num">{text}</td>'
+
+
+def _table(frame: pd.DataFrame, row_class: list[str] | None = None, css: str = "") -> str:
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = []
+    for i, values in enumerate(frame.itertuples(index=False)):
+        cls = f' class="{row_class[i]}"' if row_class and row_class[i] else ""
+        rows.append(f"<tr{cls}>" + "".join(_cell(v) for v in values) + "</tr>")
+    return f'<table class="{css}">\n<tr>{head}</tr>\n' + "\n".join(rows) + "\n</table>"
+
+
+def _summary_table(series: pd.DataFrame) -> str:
+    """Flows summed, front strength averaged and serving read at year end: each by its kind. The week count
+    shows which years the run covers only in part."""
+    year = series.index.year
+    columns = {"weeks": series.groupby(year).size()}
+    for name, how, label in (("recruits", "sum", "recruits"), ("killed", "sum", "killed"),
+                             ("wounded", "sum", "wounded"), ("soldiers_front", "mean", "mean front strength"),
+                             ("serving", "last", "serving at year end")):
+        if name in series:
+            columns[label] = series[name].groupby(year).agg(how)
+    frame = pd.DataFrame(columns).rename_axis("year").reset_index()
+    return _table(frame, css="summary")
+
+
+def _horizons_table(series: pd.DataFrame) -> str:
+    """How long the state can keep this up, read at the last week (these are means over the recent past)."""
+    rows = [(name, series[name].iloc[-1], SERIES[name][1]) for name in HORIZONS if name in series]
+    if not rows:
+        return ""
+    return _table(pd.DataFrame(rows, columns=["series", "last value", "meaning"]), css="horizons")
+
+
+def _targets_table(targets: pd.DataFrame) -> str:
+    if targets.empty:
+        return "<p>No calibration target falls inside this run.</p>"
+    return _table(targets, row_class=["" if met else "miss" for met in targets["met"]], css="targets")
+
+
+# --- figures ------------------------------------------------------------------------------------
+
+
+def _img(fig: Figure | None) -> str:
+    """The figure as an inline PNG (no Software tag: it would put a URL in the file)."""
+    if fig is None:
+        return ""
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buf, metadata={"Software": None})
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img src="data:image/png;base64,{data}" alt="figure">'
+
+
+def _figure(height: float = 4.0, rows: int = 1, **kwargs):
+    fig = Figure(figsize=(10, height), layout="constrained", dpi=100)
+    axes = fig.subplots(rows, 1, sharex=True, **kwargs)
+    for ax in np.atleast_1d(axes):
+        ax.yaxis.set_major_formatter(THOUSANDS)
+        ax.grid(axis="y", alpha=0.3)
+    return fig, axes
+
+
+def _date_axis(ax) -> None:
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _monthly_bars(ax, monthly: pd.DataFrame) -> None:
+    """Stacked monthly bars, one colour per stream: weekly flows are too spiky to read (call-up windows,
+    mobilisation), and a month is the unit the sources report in."""
+    bottom = np.zeros(len(monthly))
+    for stream in monthly.columns:
+        values = monthly[stream].to_numpy()
+        if values.any():
+            ax.bar(monthly.index, values, width=25, bottom=bottom, align="edge", label=stream,
+                   color=STREAM_COLOURS.get(stream))
+            bottom += values
+    ax.legend(loc="upper left", ncols=4, fontsize="small")
+    _date_axis(ax)
+
+
+def _locations_figure(series: pd.DataFrame) -> Figure | None:
+    """Where the serving soldiers are: the front is what the war consumes, the rest is pipeline and losses."""
+    columns = [c for c in LOCATIONS if c in series]
+    if not columns:
+        return None
+    fig, ax = _figure()
+    labels = [c.removeprefix("soldiers_") for c in columns]
+    ax.stackplot(series.index, series[columns].T.to_numpy(), labels=labels, alpha=0.85)
+    ax.set_ylabel("soldiers")
+    ax.legend(loc="upper left", fontsize="small")
+    _date_axis(ax)
+    return fig
+
+
+def _recruits_figure(series: pd.DataFrame) -> Figure | None:
+    """Which streams fill the army, month by month (the question the model is built to answer)."""
+    columns = [f"recruits_{s}" for s in C.STREAM_NAMES if f"recruits_{s}" in series]
+    if not columns:
+        return None
+    monthly = series[columns].resample("MS").sum().rename(columns=lambda c: c.removeprefix("recruits_"))
+    fig, ax = _figure()
+    _monthly_bars(ax, monthly)
+    ax.set_ylabel("recruits per month")
+    return fig
+
+
+def _deaths_figure(run) -> Figure | None:
+    """Who dies, by the stream they were recruited through: the cost falls unevenly across streams."""
+    if "killed" not in set(run.by_stream["variable"]):
+        return None
+    monthly = run.stream("killed").reindex(columns=list(C.STREAM_NAMES), fill_value=0.0).resample("MS").sum()
+    fig, ax = _figure()
+    _monthly_bars(ax, monthly)
+    ax.set_ylabel("killed per month")
+    return fig
+
+
+def _front_figure(series: pd.DataFrame) -> Figure | None:
+    """Demand against strength, and the gap between them below: the shortfall drives the state's response."""
+    if not {"front_demand", "soldiers_front", "front_shortfall"} <= set(series.columns):
+        return None
+    fig, (top, bottom) = _figure(height=5.5, rows=2, height_ratios=[2, 1])
+    top.plot(series.index, series["front_demand"], color="k", linestyle="--", label="front demand")
+    top.plot(series.index, series["soldiers_front"], color="C3", label="soldiers at the front")
+    top.set_ylabel("soldiers")
+    top.legend(loc="upper left", fontsize="small")
+    gap = series["front_shortfall"]
+    bottom.fill_between(series.index, gap, 0, where=gap > 0, color="C3", alpha=0.6, label="shortfall")
+    bottom.fill_between(series.index, gap, 0, where=gap <= 0, color="C2", alpha=0.6, label="surplus")
+    bottom.axhline(0, color="k", linewidth=0.5)
+    bottom.set_ylabel("demand - strength")
+    bottom.legend(loc="upper left", fontsize="small")
+    _date_axis(bottom)
+    return fig
+
+
+def _targets_figure(targets: pd.DataFrame) -> Figure | None:
+    """Each target's accepted range as an error bar with the model's value on it; log scale when the
+    targets span orders of magnitude (ratios next to deaths), so every row stays readable."""
+    if targets.empty:
+        return None
+    n = len(targets)
+    fig, ax = _figure(height=1.0 + 0.45 * n)
+    y = np.arange(n)[::-1]
+    value, low, high = (targets[c].to_numpy(float) for c in ("value", "low", "high"))
+    ax.errorbar(value, y, xerr=[value - low, high - value], fmt="|", color="0.4", capsize=4, markersize=12,
+                label="target (range)")
+    met = targets["met"].to_numpy(bool)
+    model = targets["model"].to_numpy(float)
+    ax.scatter(model[met], y[met], color="C2", zorder=3, label="model (met)")
+    ax.scatter(model[~met], y[~met], color="C3", marker="x", zorder=3, label="model (missed)")
+    ax.set_yticks(y, [f"{t.target} ({t.period_start}..{t.period_end or ''})" for t in targets.itertuples()])
+    positive = np.concatenate([low, high, model])
+    positive = positive[positive > 0]
+    if len(positive) and positive.max() / positive.min() > 100:
+        ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(THOUSANDS)
+    ax.grid(axis="x", alpha=0.3)
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
+def _regions_figure(run) -> Figure | None:
+    """Deaths relative to each region's men aged 18-59, all 85 regions sorted: a table of where the war's cost
+    falls, without a map (and so without map data to ship)."""
+    if "killed" not in set(run.by_region["variable"]):
+        return None
+    regions = load_regions()
+    killed = run.region("killed").sum().reindex(list(regions.codes), fill_value=0.0).to_numpy(float)
+    labels = [f"{name} ({code})" for name, code in zip(regions.names, regions.codes, strict=True)]
+    rate = pd.Series(killed / regions.men_18_59 * 1e5, index=labels)
+    rate = rate.sort_values()
+    fig = Figure(figsize=(9, 0.17 * len(rate) + 1.2), layout="constrained", dpi=100)
+    ax = fig.subplots()
+    ax.barh(rate.index, rate.to_numpy(), color="C3", height=0.75)
+    ax.set_ylim(-0.6, len(rate) - 0.4)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.set_xlabel(f"killed per 100,000 men aged 18-59, {run.series.index[0]:%Y-%m-%d} to "
+                  f"{run.series.index[-1]:%Y-%m-%d}")
+    ax.grid(axis="x", alpha=0.3)
+    return fig
