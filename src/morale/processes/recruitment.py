@@ -99,7 +99,8 @@ def contract_probability(state: State, ctx: Context, bonus_multiplier: float, ri
     log poverty, perceived risk and support."""
     p = ctx.params
     c = p.recruitment.contract
-    bonus = (p.pay.federal_bonus.value + p.pay.regional_bonus.value * bonus_multiplier) / p.pay.bonus_amortisation_months.value
+    bonus = p.pay.federal_bonus.value + p.pay.regional_bonus.value * bonus_multiplier
+    bonus /= p.pay.bonus_amortisation_months.value
     relative_pay = (p.pay.monthly_pay.value + bonus) / state.wage
     x = (c.intercept.value
          + c.wage_elasticity.value * np.log(relative_pay)

@@ -42,7 +42,8 @@ def _read_toml(spec: str, base: Path | None) -> tuple[dict[str, Any], str, Path 
             path = base / path
         if not path.is_file():
             hint = difflib.get_close_matches(spec, builtin_names(), n=1)
-            extra = f"; did you mean the built-in '{hint[0]}'?" if hint else f"; built-ins: {', '.join(builtin_names())}"
+            known = ", ".join(builtin_names())
+            extra = f"; did you mean the built-in '{hint[0]}'?" if hint else f"; built-ins: {known}"
             raise ScenarioError(f"{spec}: no such scenario file or built-in scenario{extra}")
         text = path.read_text(encoding="utf-8")
         label, folder = str(path), path.parent
