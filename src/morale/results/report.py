@@ -47,17 +47,19 @@ def write_report(run, path) -> Path:
     """Write the run's report to `path` (overwriting it) and return the path."""
     path = Path(path)
     targets = compare(run.series, run.scenario)
+    figures = [
+        ("Soldiers by location", _locations_figure(run.series), ""),
+        ("Recruits by stream, per month", _recruits_figure(run.series), ""),
+        ("Deaths by stream, per month", _deaths_figure(run), ""),
+        ("Front demand and front strength", _front_figure(run.series), ""),
+        ("Model against calibration targets", _targets_figure(targets), _targets_table(targets)),
+        ("Deaths per 100,000 men aged 18-59, by region", _regions_figure(run), ""),
+    ]
     sections = [
         _header(run),
         _section("Summary by calendar year", _summary_table(run.series)),
         _section("Sustainment at the end of the run", _horizons_table(run.series)),
-        _section("Soldiers by location", _img(_locations_figure(run.series))),
-        _section("Recruits by stream, per month", _img(_recruits_figure(run.series))),
-        _section("Deaths by stream, per month", _img(_deaths_figure(run))),
-        _section("Front demand and front strength", _img(_front_figure(run.series))),
-        _section("Model against calibration targets",
-                 _img(_targets_figure(targets)) + _targets_table(targets)),
-        _section("Deaths per 100,000 men aged 18-59, by region", _img(_regions_figure(run))),
+        *(_section(heading, _img(fig, heading) + extra) for heading, fig, extra in figures),
     ]
     title = html.escape(f"morale: {run.scenario.name}")
     body = "\n".join(s for s in sections if s)
@@ -115,12 +117,13 @@ def _summary_table(series: pd.DataFrame) -> str:
                              ("serving", "last", "serving at year end")):
         if name in series:
             columns[label] = series[name].groupby(year).agg(how)
-    frame = pd.DataFrame(columns).rename_axis("year").reset_index()
+    frame = pd.DataFrame(columns)
+    frame.insert(0, "year", frame.index.astype(str))
     return _table(frame, css="summary")
 
 
 def _horizons_table(series: pd.DataFrame) -> str:
-    """How long the state can keep this up, read at the last week (these are means over the recent past)."""
+    """How long the state can keep this up at recent rates, read at the last week of the run."""
     rows = [(name, series[name].iloc[-1], SERIES[name][1]) for name in HORIZONS if name in series]
     if not rows:
         return ""
@@ -136,14 +139,14 @@ def _targets_table(targets: pd.DataFrame) -> str:
 # --- figures ------------------------------------------------------------------------------------
 
 
-def _img(fig: Figure | None) -> str:
+def _img(fig: Figure | None, alt: str) -> str:
     """The figure as an inline PNG (no Software tag: it would put a URL in the file)."""
     if fig is None:
         return ""
     buf = io.BytesIO()
     FigureCanvasAgg(fig).print_png(buf, metadata={"Software": None})
     data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return f'<img src="data:image/png;base64,{data}" alt="figure">'
+    return f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt)}">'
 
 
 def _figure(height: float = 4.0, rows: int = 1, **kwargs):
@@ -171,7 +174,8 @@ def _monthly_bars(ax, monthly: pd.DataFrame) -> None:
             ax.bar(monthly.index, values, width=25, bottom=bottom, align="edge", label=stream,
                    color=STREAM_COLOURS.get(stream))
             bottom += values
-    ax.legend(loc="upper left", ncols=4, fontsize="small")
+    ax.set_ylim(0, max(bottom.max(), 1.0) * 1.05)  # zero-height bars on top would pin the limit to the data
+    ax.figure.legend(loc="outside right upper", fontsize="small")
     _date_axis(ax)
 
 
@@ -184,7 +188,7 @@ def _locations_figure(series: pd.DataFrame) -> Figure | None:
     labels = [c.removeprefix("soldiers_") for c in columns]
     ax.stackplot(series.index, series[columns].T.to_numpy(), labels=labels, alpha=0.85)
     ax.set_ylabel("soldiers")
-    ax.legend(loc="upper left", fontsize="small")
+    fig.legend(loc="outside right upper", fontsize="small")
     _date_axis(ax)
     return fig
 
@@ -232,29 +236,32 @@ def _front_figure(series: pd.DataFrame) -> Figure | None:
 
 
 def _targets_figure(targets: pd.DataFrame) -> Figure | None:
-    """Each target's accepted range as an error bar with the model's value on it; log scale when the
-    targets span orders of magnitude (ratios next to deaths), so every row stays readable."""
+    """Each target's accepted range as an error bar with the model's value on it, all divided by the target's
+    value: targets run from a ratio of about 3 (wounded per killed) to hundreds of thousands (deaths), and on
+    one absolute axis the ranges shrink to dots. On a log ratio axis every row is readable and a factor-two
+    miss looks the same whichever the target; the table below gives the absolute numbers."""
     if targets.empty:
         return None
     n = len(targets)
-    fig, ax = _figure(height=1.0 + 0.45 * n)
+    fig, ax = _figure(height=1.2 + 0.35 * n)
     y = np.arange(n)[::-1]
-    value, low, high = (targets[c].to_numpy(float) for c in ("value", "low", "high"))
-    ax.errorbar(value, y, xerr=[value - low, high - value], fmt="|", color="0.4", capsize=4, markersize=12,
-                label="target (range)")
+    value, low, high, model = (targets[c].to_numpy(float) for c in ("value", "low", "high", "model"))
+    ax.errorbar(np.ones(n), y, xerr=[1 - low / value, high / value - 1], fmt="|", color="0.4", capsize=4,
+                markersize=12, label="target and its accepted range")
     met = targets["met"].to_numpy(bool)
-    model = targets["model"].to_numpy(float)
-    ax.scatter(model[met], y[met], color="C2", zorder=3, label="model (met)")
-    ax.scatter(model[~met], y[~met], color="C3", marker="x", zorder=3, label="model (missed)")
-    ax.set_yticks(y, [f"{t.target} ({t.period_start}..{t.period_end or ''})" for t in targets.itertuples()])
-    positive = np.concatenate([low, high, model])
-    positive = positive[positive > 0]
-    if len(positive) and positive.max() / positive.min() > 100:
-        ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(THOUSANDS)
+    ratio = np.clip(model / value, 0.05, 20)  # a model value of 0 would vanish from a log axis
+    ax.scatter(ratio[met], y[met], color="C2", zorder=3, label="model (met)")
+    ax.scatter(ratio[~met], y[~met], color="C3", marker="x", zorder=3, label="model (missed)")
+    ax.set_yticks(y, [f"{t.target} ({t.period_start} to {t.period_end or ''})" for t in targets.itertuples()])
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(ticker.NullFormatter())
+    ax.set_xticks([0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10])
+    ax.set_xlim(min(0.5, ratio.min() * 0.8), max(2, ratio.max() * 1.25))
+    ax.set_xlabel("model / target value")
     ax.grid(axis="x", alpha=0.3)
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize="small")
+    fig.legend(loc="outside upper center", ncols=3, fontsize="small")
     return fig
 
 
