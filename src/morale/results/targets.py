@@ -73,7 +73,7 @@ def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
         if row.target not in STATISTICS or row.period_start < first - pd.Timedelta(days=7):
             continue
         end = row.period_end if not pd.isna(row.period_end) else row.period_start
-        if end > last:
+        if end > last + pd.Timedelta(days=6):
             continue
         statistic, how = STATISTICS[row.target]
         model = statistic(series, row, scenario)

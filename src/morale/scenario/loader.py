@@ -225,15 +225,23 @@ def load_scenario(
             data = _merge(parent, data, label)
     else:
         data, label = _resolve(str(spec), None, ())
-    data = apply_overrides(data, overrides, "--set" if isinstance(overrides, list) else label)
+    scenario = _validate(data, label)
+    if overrides:
+        # overrides act on the full scenario (defaults filled in), so any field can be set
+        where = "--set" if isinstance(overrides, list) else "overrides"
+        data = apply_overrides(scenario.model_dump(mode="python"), overrides, where)
+        scenario = _validate(data, f"{label} with {where}")
+    _check_event_targets(scenario, label)
+    return scenario
+
+
+def _validate(data: dict[str, Any], label: str) -> Scenario:
     try:
-        scenario = Scenario.model_validate(data)
+        return Scenario.model_validate(data)
     except pydantic.ValidationError as err:
         first = err.errors()[0]
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
         raise ScenarioError(f"{label}: {_describe(first, data)}{more}") from None
-    _check_event_targets(scenario, label)
-    return scenario
 
 
 def active_events(scenario: Scenario) -> list[Event]:
