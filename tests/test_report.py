@@ -7,11 +7,14 @@ import pytest
 import morale
 from morale.results.report import write_report
 from morale.results.targets import compare
+from tests.conftest import assert_conserved
 
 
 @pytest.fixture(scope="module")
 def run():
-    return morale.run("russia-2022", scale=200, end="2023-06-30")
+    run = morale.run("russia-2022", scale=200, end="2023-06-30")
+    assert_conserved(run)
+    return run
 
 
 def test_run_conserves_persons(run):
@@ -45,8 +48,8 @@ def test_report_escapes_scenario_text(run, tmp_path):
 
 
 def test_report_skips_a_figure_whose_series_are_missing(run, tmp_path):
-    series = run.series.drop(columns=[c for c in run.series if c.startswith("soldiers_") and c != "soldiers_front"]
-                             + ["sustainment_horizon_weeks"])
+    dropped = [c for c in run.series if c.startswith("soldiers_") and c != "soldiers_front"]
+    series = run.series.drop(columns=dropped + ["sustainment_horizon_weeks"])
     partial = type(run)(run.scenario, series, run.by_stream, run.by_region, run.events, run.seed)
     text = write_report(partial, tmp_path / "report.html").read_text(encoding="utf-8")
     assert text.count('<img src="data:image/png;base64,') == 6  # soldiers_front alone still draws
