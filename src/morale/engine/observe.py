@@ -55,8 +55,9 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     located = _location_by_stream(state) * scale
     for i, loc in enumerate(C.LOCATION_NAMES):
         rec.set(w, f"soldiers_{loc}", located[i].sum())
-    front = located[C.FRONT].sum()
+    # the shortfall is what deployment could not fill this week, before combat losses
     demand = front_demand(ctx, w)
+    front = state.front_deployed[1] * scale
     rec.set(w, "front_demand", demand)
     rec.set(w, "front_shortfall", demand - front)
     rec.set(w, "units", np.count_nonzero(state.unit_members[: state.n_units[0]] > 0))
@@ -109,7 +110,7 @@ def _horizons(state: State, ctx: Context, rec: Recorder, located: np.ndarray, fr
     inflow -= rec.get("recruits_from_response", recent).mean()
     drain = losses - inflow
     surplus = front - demand + reserve
-    if front < demand:
+    if front < demand - ctx.scale:  # short by more than an agent
         horizon = 0.0
     elif drain <= 0:
         horizon = HORIZON_CAP_WEEKS

@@ -21,7 +21,7 @@ SERIES: dict[str, tuple[str, str]] = {
     **{name: (STOCK, f"men whose status is {name}") for name in C.STATUS_NAMES},
     **{f"soldiers_{loc}": (STOCK, f"serving soldiers located in {loc}") for loc in C.LOCATION_NAMES},
     "front_demand": (STOCK, "demanded front strength"),
-    "front_shortfall": (STOCK, "demand minus front strength (negative: surplus)"),
+    "front_shortfall": (STOCK, "demand minus front strength after deployment (negative: surplus)"),
     "units": (STOCK, "companies with at least one soldier"),
     "pool_conscription": (STOCK, "civilians of call-up age without prior service (updated every 4 weeks)"),
     "pool_reservists": (STOCK, "civilians with prior service up to the mobilisation age limit (every 4 weeks)"),
