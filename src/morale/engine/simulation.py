@@ -173,7 +173,8 @@ class Simulation:
         s.ensure_soldier_capacity(len(contract) + len(conscripts) + 1024)
         term = int(sc.service.contract_term_weeks.value)
         trained = np.full(len(contract), int(round(WEEKS_PER_YEAR)), np.int32)
-        at_front = np.arange(len(contract)) < int(round(sc.army.initial_front.value / sc.scale))
+        # the men at the front are a random subset, not the first rows (rows are sorted by region)
+        at_front = rng.permutation(len(contract)) < int(round(sc.army.initial_front.value / sc.scale))
         location = np.where(at_front, C.FRONT, C.REAR).astype(np.int32)
         s.n_soldiers = enlist_all(s.army, s.people, s.n_soldiers, ctx.unit_size, contract, C.CONTRACT, trained,
                                   trained, location, rng.integers(0, term, len(contract)).astype(np.int32),

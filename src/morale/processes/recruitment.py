@@ -86,8 +86,8 @@ def perceived_contract_risk(state: State, ctx: Context) -> float:
     fraction of true recent deaths of contract-type soldiers)."""
     contract = ctx.params.recruitment.contract
     window = max(1, int(contract.risk_window_weeks.value))
-    recent = state.contract_killed[max(0, state.week - window) : state.week].sum()
-    weekly = recent / window
+    recent = state.contract_killed[max(0, state.week - window) : state.week]
+    weekly = recent.sum() / max(len(recent), 1)
     active = state.soldiers[C.S_LOCATION, : state.n_soldiers] != C.REMOVED
     streams = state.soldiers[C.S_STREAM, : state.n_soldiers][active]
     strength = np.isin(streams, CONTRACT_TYPE).sum()
