@@ -62,7 +62,7 @@ def _check_scale(value: float | None) -> float | None:
 def run(
     scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
     seed: int = typer.Option(0, help="random seed"),
-    replicate: int = typer.Option(None, help="reproduce run i of an experiment seeded --seed"),
+    replicate: int = typer.Option(None, min=0, help="reproduce run i of an experiment seeded --seed"),
     scale: float = typer.Option(None, help="persons per agent (default: the scenario's, 10)"),
     end: str = typer.Option(None, help="last date, YYYY-MM-DD (default: the scenario's)"),
     set_: list[str] = typer.Option(None, "--set", help="override a parameter: PATH=VALUE (repeatable)"),

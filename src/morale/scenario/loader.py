@@ -31,8 +31,11 @@ def _builtin_path(name: str):
     return resources.files("morale.scenario").joinpath("builtin", f"{name}.toml")
 
 
-def _read_toml(spec: str, base: Path | None) -> tuple[dict[str, Any], str, Path | None]:
-    """Read a built-in name or a path; return (data, label for errors, folder for relative extends)."""
+def _read_toml(spec: str, base: Path | None, referrer: str | None = None) -> tuple[dict[str, Any], str, Path | None]:
+    """Read a built-in name or a path; return (data, label for errors, folder for relative extends).
+
+    `referrer` is the label of the file whose `extends` names `spec`, so that a missing parent names it.
+    """
     if spec in builtin_names():
         text = _builtin_path(spec).read_text(encoding="utf-8")
         label, folder = f"<built-in {spec}>", None
@@ -44,9 +47,15 @@ def _read_toml(spec: str, base: Path | None) -> tuple[dict[str, Any], str, Path 
             hint = difflib.get_close_matches(spec, builtin_names(), n=1)
             known = ", ".join(builtin_names())
             extra = f"; did you mean the built-in '{hint[0]}'?" if hint else f"; built-ins: {known}"
+            if referrer is not None:
+                raise ScenarioError(f"{referrer}: extends: got {spec!r}; expected an existing scenario file "
+                                    f"({path} is none) or a built-in scenario{extra}")
             raise ScenarioError(f"{spec}: no such scenario file or built-in scenario{extra}")
-        text = path.read_text(encoding="utf-8")
         label, folder = str(path), path.parent
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as err:
+            raise ScenarioError(f"{label}: cannot be read as UTF-8 text ({err}); expected a TOML file") from None
     try:
         return tomllib.loads(text), label, folder
     except tomllib.TOMLDecodeError as err:
@@ -66,7 +75,7 @@ def _as_param_update(old: Any, new: Any, label: str) -> Any:
 def _merge(parent: dict[str, Any], child: dict[str, Any], label: str) -> dict[str, Any]:
     merged = copy.deepcopy(parent)
     for key, value in child.items():
-        if key == "events":
+        if key == "events" and _is_table_list(value) and _is_table_list(merged.get("events", [])):
             merged["events"] = _merge_events(merged.get("events", []), value)
         elif isinstance(value, dict) and isinstance(merged.get(key), dict) and "value" not in merged[key]:
             merged[key] = _merge(merged[key], value, label)
@@ -76,6 +85,11 @@ def _merge(parent: dict[str, Any], child: dict[str, Any], label: str) -> dict[st
         else:
             merged[key] = _as_param_update(merged.get(key), value, label)
     return merged
+
+
+def _is_table_list(value: Any) -> bool:
+    """Events are merged by id only if both are arrays of tables; anything else is left to validation."""
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
 def _merge_events(parent: list[dict], child: list[dict]) -> list[dict]:
@@ -90,8 +104,9 @@ def _merge_events(parent: list[dict], child: list[dict]) -> list[dict]:
     return events
 
 
-def _resolve(spec: str, base: Path | None, seen: tuple[str, ...]) -> tuple[dict[str, Any], str]:
-    data, label, folder = _read_toml(spec, base)
+def _resolve(spec: str, base: Path | None, seen: tuple[str, ...],
+             referrer: str | None = None) -> tuple[dict[str, Any], str]:
+    data, label, folder = _read_toml(spec, base, referrer)
     key = label
     if key in seen:
         chain = " -> ".join([*seen, key])
@@ -101,7 +116,7 @@ def _resolve(spec: str, base: Path | None, seen: tuple[str, ...]) -> tuple[dict[
         return data, label
     if not isinstance(parent_spec, str):
         raise ScenarioError(f"{label}: extends: got {parent_spec!r}; expected a scenario name or file path")
-    parent, _ = _resolve(parent_spec, folder, (*seen, key))
+    parent, _ = _resolve(parent_spec, folder, (*seen, key), referrer=label)
     return _merge(parent, data, label), label
 
 
@@ -161,9 +176,15 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
         hint = difflib.get_close_matches(key, siblings, n=1)
         suggestion = f"; did you mean '{'.'.join([*model_path, hint[0]])}'?" if hint else ""
         return f"{path}: unknown field{suggestion}"
+    if err["type"] == "value_error":
+        # the schema's own validators say what they got and what they expected
+        message = err["msg"].removeprefix("Value error, ")
+        return f"{path}: {message}" if path else message
+    if err["type"] == "missing":
+        return f"{path}: missing; expected a value for this required field"
     value = err.get("input")
     shown = repr(value) if not isinstance(value, dict) else "a table"
-    return f"{path}: got {shown}; expected {err['msg'].removeprefix('Value error, ')}"
+    return f"{path}: got {shown}; expected {err['msg'].removeprefix('Input should be ')}"
 
 
 def _known_fields(model_path: list[str]) -> list[str]:

@@ -36,7 +36,7 @@ class Param(Strict):
             if lo > hi:
                 raise ValueError(f"range low {lo} is above high {hi}; expected [low, high] with low <= high")
             if not lo <= self.value <= hi:
-                raise ValueError(f"value {self.value} lies outside its range [{lo}, {hi}]")
+                raise ValueError(f"value {self.value} lies outside its range [{lo}, {hi}]; expected a value within it")
         return self
 
 
@@ -71,7 +71,7 @@ class Window(Strict):
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
+            raise ValueError(f"end {self.end} is before start {self.start}; expected end on or after start")
         return self
 
 
@@ -250,9 +250,9 @@ class Scenario(Strict):
         start = info.data.get("start")
         if start is not None:
             if end <= start:
-                raise ValueError(f"end {end} is not after start {start}")
+                raise ValueError(f"got {end}; expected a date after start {start}")
             if end > _add_years(start, MAX_HORIZON_YEARS):
-                raise ValueError(f"end {end} is more than {MAX_HORIZON_YEARS} years after start {start}")
+                raise ValueError(f"got {end}; expected at most {MAX_HORIZON_YEARS} years after start {start}")
         return end
 
     @model_validator(mode="after")
@@ -261,7 +261,7 @@ class Scenario(Strict):
         for i, event in enumerate(self.events):
             if not self.start <= event.date <= latest:
                 raise ValueError(
-                    f"events[{i}] ({event.target}) date {event.date} is outside the horizon "
+                    f"events[{i}].date: got {event.date} (target {event.target}); expected a date in the horizon "
                     f"{self.start}..{latest}"
                 )
         return self
