@@ -48,7 +48,11 @@ def resolve(scenario: str | Path | Scenario | dict, seed: int | None = None, sca
         update["end"] = _date(end)
     if not update:
         return resolved
-    return load_scenario({**resolved.model_dump(mode="python"), **update})
+    try:
+        return load_scenario({**resolved.model_dump(mode="python"), **update})
+    except ScenarioError as err:
+        flags = ", ".join(f"--{k}" for k in update)
+        raise ScenarioError(str(err).replace("<dict>", f"{resolved.name} with {flags}", 1)) from None
 
 
 def _date(value: str | dt.date) -> dt.date:
