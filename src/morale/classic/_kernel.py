@@ -151,14 +151,22 @@ def _citizen_turn(people, traits, fields, rng, tally, i, legitimacy, view_rows, 
         _release(people, fields, rng, tally, i, rules)
     cell = people[i, CELL]
     if not rules.movement:
-        _turn_to(people, fields, tally, i, _decides_active(traits, fields, i, cell, legitimacy, rules, 0),
-                 view_rows, rules)
+        _turn_to(
+            people, fields, tally, i, _decides_active(traits, fields, i, cell, legitimacy, rules, 0), view_rows, rules
+        )
         return
     if rules.move_first:
         target = random_free_in_window(rng, fields, BLOCKERS, cell, view_cells, rules.width, rules.height)
         if target < 0:
-            _turn_to(people, fields, tally, i, _decides_active(traits, fields, i, cell, legitimacy, rules, 0),
-                     view_rows, rules)
+            _turn_to(
+                people,
+                fields,
+                tally,
+                i,
+                _decides_active(traits, fields, i, cell, legitimacy, rules, 0),
+                view_rows,
+                rules,
+            )
             return
         was = people[i, ACTIVE]
         if was:
@@ -171,8 +179,9 @@ def _citizen_turn(people, traits, fields, rng, tally, i, legitimacy, view_rows, 
         people[i, ACTIVE] = now
         tally[0] += now - was
     else:
-        _turn_to(people, fields, tally, i, _decides_active(traits, fields, i, cell, legitimacy, rules, 0),
-                 view_rows, rules)
+        _turn_to(
+            people, fields, tally, i, _decides_active(traits, fields, i, cell, legitimacy, rules, 0), view_rows, rules
+        )
         target = random_free_in_window(rng, fields, BLOCKERS, cell, view_cells, rules.width, rules.height)
         if target < 0:
             return
@@ -208,12 +217,12 @@ def _enforce(people, fields, cops, rng, tally, j, view_rows, cop_rows, rules):
     if rules.same_window:
         in_view = fields[ACTIVE_SEEN, cell]
     else:
-        in_view = nth_in_window(fields, ACTIVE_HERE, cell, -1, cop_rows, rules.own_cell, rules.width,
-                                rules.height)[1]
+        in_view = nth_in_window(fields, ACTIVE_HERE, cell, -1, cop_rows, rules.own_cell, rules.width, rules.height)[1]
     if in_view == 0:
         return
-    where, rank = nth_in_window(fields, ACTIVE_HERE, cell, _rng.below(rng, in_view), cop_rows, rules.own_cell,
-                                rules.width, rules.height)
+    where, rank = nth_in_window(
+        fields, ACTIVE_HERE, cell, _rng.below(rng, in_view), cop_rows, rules.own_cell, rules.width, rules.height
+    )
     i = fields[FIRST, where]
     while not people[i, ACTIVE] or rank > 0:
         rank -= people[i, ACTIVE]
@@ -302,11 +311,9 @@ def run(state, rules, view, cop_view, legitimacy, counts, pictures):
         _rng.shuffle(rng, order)
         for actor in order:
             if actor < n_citizens:
-                _citizen_turn(people, traits, fields, rng, tally, actor, legitimacy[t], view_rows, view_cells,
-                              rules)
+                _citizen_turn(people, traits, fields, rng, tally, actor, legitimacy[t], view_rows, view_cells, rules)
             else:
-                _cop_turn(people, fields, cops, rng, tally, actor - n_citizens, view_rows, cop_rows, cop_cells,
-                          rules)
+                _cop_turn(people, fields, cops, rng, tally, actor - n_citizens, view_rows, cop_rows, cop_cells, rules)
         if rules.clock == CLOCK_TICK:
             _end_of_period(people, fields, rng, tally, rules)
         _record(tally, n_citizens, counts, t + 1)

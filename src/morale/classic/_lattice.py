@@ -54,8 +54,10 @@ def window(neighbourhood, vision, width, height):
     for dy, reach in _half_widths(neighbourhood, vision).items():
         half[dy % height] = max(reach, half.get(dy % height, -1))
     rows = np.array(
-        [(dy, (-reach) % width, 2 * reach + 1) if 2 * reach + 1 < width else (dy, 0, width)
-         for dy, reach in sorted(half.items())],
+        [
+            (dy, (-reach) % width, 2 * reach + 1) if 2 * reach + 1 < width else (dy, 0, width)
+            for dy, reach in sorted(half.items())
+        ],
         dtype=np.int64,
     ).reshape(-1, 3)
     cells = np.array(

@@ -128,8 +128,9 @@ def _populate(config, setup_seed, run_seed, rules, view):
     else:
         draw = generator.random(n_cells)
         citizen_cells = np.flatnonzero(draw < config.citizen_density)
-        cop_cells = np.flatnonzero((draw >= config.citizen_density)
-                                   & (draw < config.citizen_density + config.cop_density))
+        cop_cells = np.flatnonzero(
+            (draw >= config.citizen_density) & (draw < config.citizen_density + config.cop_density)
+        )
     n = len(citizen_cells)
     people = np.zeros((n, 5), dtype=np.int64)
     people[:, _kernel.CELL] = citizen_cells
@@ -161,6 +162,15 @@ def _legitimacy_path(config, steps):
     return path
 
 
+def prepare(config, seed):
+    """The initial state, rules and windows of a run of ``config`` from ``seed``."""
+    rules = _rules(config)
+    view = _lattice.window(config.neighbourhood, config.vision, config.width, config.height)
+    cop_view = _lattice.window(config.neighbourhood, config.cop_vision, config.width, config.height)
+    setup_seed, run_seed = np.random.SeedSequence(seed).spawn(2)
+    return _populate(config, setup_seed, run_seed, rules, view), rules, view, cop_view
+
+
 @dataclass(frozen=True)
 class Run:
     """Counts per period and, if recorded, pictures (0 empty, 1 quiet, 2 active, 3 jailed, 4 cop)."""
@@ -176,11 +186,7 @@ def run(steps, seed, variant="paper", record_lattice=False, **options):
         raise ValueError(f"steps must be a whole number >= 0, not {steps!r}")
     config = configure(variant, **options)
     legitimacy = _legitimacy_path(config, steps)
-    rules = _rules(config)
-    view = _lattice.window(config.neighbourhood, config.vision, config.width, config.height)
-    cop_view = _lattice.window(config.neighbourhood, config.cop_vision, config.width, config.height)
-    setup_seed, run_seed = np.random.SeedSequence(seed).spawn(2)
-    state = _populate(config, setup_seed, run_seed, rules, view)
+    state, rules, view, cop_view = prepare(config, seed)
     n_cells = config.width * config.height
     counts = np.zeros((steps + 1, 3), dtype=np.int64)
     pictures = np.zeros((steps + 1 if record_lattice else 0, n_cells), dtype=np.int8)
@@ -188,6 +194,12 @@ def run(steps, seed, variant="paper", record_lattice=False, **options):
     series = pd.DataFrame(counts, columns=list(COLUMNS)).rename_axis("step")
     lattice = pictures.reshape(-1, config.height, config.width) if record_lattice else None
     return Run(series, lattice, config)
+
+
+def count_outbursts(actives, size=50):
+    """Spells with more than ``size`` actives: the paper's definition of an outburst (Fig. 5, size 50)."""
+    above = np.asarray(actives) > size
+    return int(above[0]) + int((above[1:] & ~above[:-1]).sum())
 
 
 def simulate(steps, seed, variant="paper", **options):
