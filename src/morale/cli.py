@@ -16,8 +16,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from morale.classic.cli import classic_app
+
 app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its soldiers.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(classic_app, name="classic", help="Canonical models reproduced exactly (Epstein 2002).")
 console = Console()
 errors = Console(stderr=True)
 
@@ -221,4 +224,5 @@ def validate(
         console.print(table)
     if not all(r.passed for r in results):
         raise typer.Exit(1)
+
 
