@@ -21,6 +21,7 @@ from numba import njit
 
 from morale.classic import _rng
 from morale.classic._lattice import add_around, nth_in_window, random_free_cell, random_free_in_window
+from morale.classic._prefetch import prefetch
 from morale.kernels.epstein import arrest_probability, grievance, is_active
 
 ACTIVE, JAILED, TERM, CELL, NEXT = range(5)
@@ -292,6 +293,20 @@ def place_cops(fields, cops, view_rows, rules):
         add_around(fields, COP_SEEN, cops[j], 1, view_rows, rules.own_cell, rules.width, rules.height)
 
 
+@njit(cache=True, _nrt=False)
+def _prefetch_ahead(people, traits, fields, order, position, n_citizens):
+    """Ask for the rows of the citizen 16 places ahead in the order, and for the cell of the one 8 places
+    ahead (whose rows were asked for 8 activations ago): the misses of coming activations then overlap."""
+    if position + 16 < order.shape[0] and order[position + 16] < n_citizens:
+        prefetch(people, order[position + 16] * 5)
+        prefetch(traits, order[position + 16] * 2)
+    if position + 8 < order.shape[0] and order[position + 8] < n_citizens:
+        cell = people[order[position + 8], CELL]
+        if cell >= 0:
+            for row in (COP_SEEN, ACTIVE_SEEN, BLOCKERS, FIRST):
+                prefetch(fields, row * fields.shape[1] + cell)
+
+
 @njit(cache=True)
 def run(state, rules, view, cop_view, legitimacy, counts, pictures):
     """Advance ``len(legitimacy)`` periods; write (quiescent, active, jailed) rows 0..steps into ``counts``.
@@ -309,7 +324,9 @@ def run(state, rules, view, cop_view, legitimacy, counts, pictures):
         _paint(people, cops, pictures[0])
     for t in range(legitimacy.shape[0]):
         _rng.shuffle(rng, order)
-        for actor in order:
+        for position in range(order.shape[0]):
+            _prefetch_ahead(people, traits, fields, order, position, n_citizens)
+            actor = order[position]
             if actor < n_citizens:
                 _citizen_turn(people, traits, fields, rng, tally, actor, legitimacy[t], view_rows, view_cells, rules)
             else:
