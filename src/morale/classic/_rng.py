@@ -40,12 +40,6 @@ def next_u64(state):
 
 
 @njit(cache=True, _nrt=False)
-def uniform(state):
-    """A float uniform on [0, 1) with 53 random bits."""
-    return np.float64(next_u64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True, _nrt=False)
 def below(state, n):
     """An integer uniform on 0..n-1 for 0 < n < 2**32, without bias (Lemire's multiply-and-reject)."""
     bound = np.uint64(n)
