@@ -19,7 +19,8 @@ from morale.results.run import Run
 from morale.scenario.loader import ScenarioError, builtin_names, load_scenario
 from morale.scenario.schema import Scenario
 
-__all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "builtin_names", "load_scenario", "run"]
+__all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "builtin_names", "compare", "ensemble", "load_scenario",
+           "run", "sensitivity", "sweep"]
 
 
 def run(scenario: str | Path | Scenario | dict = "russia-2022", seed: int = 0, scale: float | None = None,
@@ -41,3 +42,31 @@ def run(scenario: str | Path | Scenario | dict = "russia-2022", seed: int = 0, s
     result = simulation.result()
     result.timings = {"setup": stepping - started, "steps": time.perf_counter() - stepping}
     return result
+
+
+def ensemble(*args, **kwargs):
+    """Runs of one scenario with spawned seeds (see `morale.experiments.ensemble.ensemble`)."""
+    from morale.experiments.ensemble import ensemble as _ensemble
+
+    return _ensemble(*args, **kwargs)
+
+
+def compare(*args, **kwargs):
+    """Two scenarios with paired seeds (see `morale.experiments.compare.compare`)."""
+    from morale.experiments.compare import compare as _compare
+
+    return _compare(*args, **kwargs)
+
+
+def sweep(*args, **kwargs):
+    """A grid or Latin-hypercube sweep (see `morale.experiments.sweep.sweep`)."""
+    from morale.experiments.sweep import sweep as _sweep
+
+    return _sweep(*args, **kwargs)
+
+
+def sensitivity(*args, **kwargs):
+    """Morris or Sobol sensitivity via SALib (see `morale.experiments.sensitivity.sensitivity`)."""
+    from morale.experiments.sensitivity import sensitivity as _sensitivity
+
+    return _sensitivity(*args, **kwargs)

@@ -1,0 +1,197 @@
+"""`morale ensemble | compare | sweep | sensitivity`: the experiment commands (mounted on `morale.cli.app`).
+
+Common flags: --out DIR (the experiment folder), --resume, --force, --scheduler {inprocess, processes, local,
+tcp://HOST:PORT}, --workers N, --seed S. Run i uses SeedSequence(S, spawn_key=(i,)); `morale run --seed S
+--replicate i` reproduces it. User errors print one line and exit 2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+experiment_commands = typer.Typer(add_completion=False)
+console = Console()
+
+OUT = typer.Option(None, help="experiment folder (default runs/<command>-<scenario>-seed<S>)")
+RESUME = typer.Option(False, help="continue the experiment in --out: finished runs are kept, the rest run")
+FORCE = typer.Option(False, help="overwrite a non-empty --out")
+SCHEDULER = typer.Option("processes", help="inprocess, processes (all cores), local (a Dask LocalCluster) or "
+                                           "tcp://HOST:PORT (a running Dask scheduler)")
+WORKERS = typer.Option(None, help="worker processes (default: all cores)")
+SEED = typer.Option(0, help="experiment seed S: run i uses SeedSequence(S, spawn_key=(i,))")
+SCALE = typer.Option(None, help="persons per agent (default: the scenario's)")
+END = typer.Option(None, help="last date, YYYY-MM-DD (default: the scenario's)")
+SET = typer.Option(None, "--set", help="override a parameter for every run: PATH=VALUE (repeatable)")
+OUTCOME = typer.Option(None, "--outcome", help="X, X@DATE or sum|mean|max|min(X[, YEAR|START:END]) (repeatable)")
+PARAM = typer.Option(None, "--param", help="NAME, NAME=LOW:HIGH or NAME=V1,V2,... (repeatable)")
+
+
+def _guard(action):
+    """Turn the experiment layer's user errors into one line and exit 2."""
+    from morale.cli import UserError, fail
+    from morale.experiments.executors import SchedulerError
+    from morale.experiments.outcomes import OutcomeError
+    from morale.experiments.parameters import ParameterError
+    from morale.experiments.store import ExperimentFolderError
+    from morale.results.run import OutputExistsError
+    from morale.scenario.loader import ScenarioError
+
+    try:
+        return action()
+    except (ScenarioError, OutputExistsError, UserError, OutcomeError, ParameterError, ExperimentFolderError,
+            SchedulerError) as err:
+        fail(str(err))
+    except ValueError as err:  # option values the experiment functions reject (--runs, --design, ...)
+        if "--" in str(err) or ".toml" in str(err):
+            fail(str(err))
+        raise
+
+
+def _check(scale, end, scheduler, workers) -> None:
+    from morale.cli import _check_date, _check_scale
+    from morale.experiments.executors import check_scheduler
+
+    _check_scale(scale)
+    _check_date(end, "--end")
+    check_scheduler(scheduler, workers)
+
+
+def _default_out(command: str, scenario: str, seed: int) -> Path:
+    return Path("runs") / f"{command}-{Path(str(scenario)).stem}-seed{seed}"
+
+
+@experiment_commands.command()
+def ensemble(
+    scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
+    runs: int = typer.Option(20, min=1, help="number of runs"),
+    uncertainty: bool = typer.Option(False, help="draw every ranged parameter from its distribution, per run"),
+    scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
+    out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
+    workers: int = WORKERS, seed: int = SEED,
+) -> None:
+    """Run an ensemble: per-week quantile bands of every series, a per-run table, a report."""
+    from morale.experiments.ensemble import ensemble as run_ensemble
+
+    folder = out or _default_out("ensemble", scenario, seed)
+    _guard(lambda: _check(scale, end, scheduler, workers))
+    result = _guard(lambda: run_ensemble(scenario, runs=runs, seed=seed, uncertainty=uncertainty, scale=scale,
+                                         end=end, overrides=set_ or None, outcomes=outcome or None, out=folder,
+                                         resume=resume, force=force, scheduler=scheduler, workers=workers,
+                                         progress=True))
+    ok = result.runs[result.runs["status"] == "ok"]
+    columns = result.outcomes or ["killed", "recruits", "soldiers_front"]
+    table = Table(title=f"ensemble {result.spec['scenario']}: {len(ok)} of {len(result.runs)} runs finished")
+    for column in ("outcome", "5%", "25%", "50%", "75%", "95%"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for name in columns:
+        q = ok[name].quantile([0.05, 0.25, 0.5, 0.75, 0.95]) if len(ok) else []
+        table.add_row(name, *[f"{v:,.4g}" for v in q])
+    console.print(table)
+    console.print(f"experiment folder: [bold]{result.folder}[/] (report.html, bands.png, quantiles.parquet, "
+                  f"runs.parquet)")
+
+
+@experiment_commands.command()
+def compare(
+    a: str = typer.Argument(..., help="scenario A (name or TOML file)"),
+    b: str = typer.Argument(..., help="scenario B"),
+    runs: int = typer.Option(20, min=1, help="paired runs per scenario"),
+    scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
+    out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
+    workers: int = WORKERS, seed: int = SEED,
+) -> None:
+    """Compare two scenarios with common random numbers: bands side by side, distribution of B - A."""
+    from morale.experiments.compare import compare as run_compare
+
+    folder = out or Path("runs") / f"compare-{Path(a).stem}-{Path(b).stem}-seed{seed}"
+    _guard(lambda: _check(scale, end, scheduler, workers))
+    result = _guard(lambda: run_compare(a, b, runs=runs, seed=seed, scale=scale, end=end, overrides=set_ or None,
+                                        outcomes=outcome or None, out=folder, resume=resume, force=force,
+                                        scheduler=scheduler, workers=workers, progress=True))
+    table = Table(title=f"B - A over {runs} paired runs: A = {result.spec['a']['scenario']}, "
+                        f"B = {result.spec['b']['scenario']}")
+    for column in ("outcome", "mean A", "mean B", "mean B-A", "95% CI", "5%..95% of B-A", "share B>A"):
+        table.add_column(column, justify="left" if column == "outcome" else "right")
+    for row in result.effects.to_dict("records"):
+        table.add_row(row["outcome"], f"{row['mean A']:,.4g}", f"{row['mean B']:,.4g}", f"{row['mean B-A']:,.4g}",
+                      f"[{row['ci95 low']:,.4g}, {row['ci95 high']:,.4g}]",
+                      f"{row['B-A q05']:,.4g}..{row['B-A q95']:,.4g}", f"{row['share B>A']:.0%}")
+    console.print(table)
+    console.print(f"experiment folder: [bold]{result.folder}[/] (bands.png, differences.png, effects.parquet)")
+
+
+@experiment_commands.command()
+def sweep(
+    scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
+    param: list[str] = PARAM,
+    spec: Path = typer.Option(None, help="a sweep TOML (scenario, design, samples/levels, runs, outcomes, "
+                                         "[params]); flags given too override it"),
+    design: str = typer.Option(None, help="grid (default) or lhs"),
+    levels: int = typer.Option(None, min=2, help="grid values per parameter (default 3)"),
+    samples: int = typer.Option(None, min=1, help="Latin-hypercube points (default 10)"),
+    runs: int = typer.Option(None, min=1, help="paired runs per point (default 1)"),
+    scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
+    out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
+    workers: int = WORKERS, seed: int = SEED,
+) -> None:
+    """Sweep named parameters over a grid or a Latin hypercube: a table of parameters x outcomes, plots."""
+    from morale.experiments.sweep import load_sweep_file
+    from morale.experiments.sweep import sweep as run_sweep
+
+    def arguments() -> dict:
+        kwargs = load_sweep_file(spec) if spec else {}
+        given = {"params": param or None, "design": design, "levels": levels, "samples": samples, "runs": runs,
+                 "scale": scale, "end": end, "overrides": set_ or None, "outcomes": outcome or None}
+        kwargs.update({k: v for k, v in given.items() if v is not None})
+        if scenario != "russia-2022" or "scenario" not in kwargs:
+            kwargs["scenario"] = scenario
+        kwargs.setdefault("seed", seed)
+        _check(kwargs.get("scale"), kwargs.get("end"), scheduler, workers)
+        return kwargs
+
+    kwargs = _guard(arguments)
+    folder = out or _default_out("sweep", kwargs["scenario"], kwargs["seed"])
+    result = _guard(lambda: run_sweep(**kwargs, out=folder, resume=resume, force=force, scheduler=scheduler,
+                                      workers=workers, progress=True))
+    table = Table(title=f"sweep: {len(result.points)} points (mean over replicates)")
+    for column in ("point", *result.parameters, *result.outcomes):
+        table.add_column(column, justify="right")
+    for row in result.points.head(30).to_dict("records"):
+        table.add_row(str(row["point"]), *[f"{row[c]:,.4g}" for c in (*result.parameters, *result.outcomes)])
+    console.print(table)
+    console.print(f"experiment folder: [bold]{result.folder}[/] (sweep.parquet, points.parquet, sweep.png)")
+
+
+@experiment_commands.command()
+def sensitivity(
+    scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
+    method: str = typer.Option("morris", help="morris (screening) or sobol"),
+    param: list[str] = typer.Option(None, "--param", help="parameters to vary (default: every ranged one)"),
+    samples: int = typer.Option(16, min=2, help="SALib N: Morris trajectories, or Sobol base samples"),
+    runs: int = typer.Option(1, min=1, help="paired runs per sample (outcome averaged)"),
+    scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
+    out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
+    workers: int = WORKERS, seed: int = SEED,
+) -> None:
+    """Morris screening or Sobol indices (SALib) of outcomes over the parameters' ranges, with 95% CIs."""
+    from morale.experiments.sensitivity import sensitivity as run_sensitivity
+
+    folder = out or _default_out(f"sensitivity-{method}", scenario, seed)
+    _guard(lambda: _check(scale, end, scheduler, workers))
+    result = _guard(lambda: run_sensitivity(scenario, method=method, params=param or None, samples=samples,
+                                            runs=runs, seed=seed, scale=scale, end=end, overrides=set_ or None,
+                                            outcomes=outcome or None, out=folder, resume=resume, force=force,
+                                            scheduler=scheduler, workers=workers, progress=True))
+    for name, frame in result.indices.groupby("outcome", sort=False):
+        table = Table(title=f"{method}: {name} (ranked)")
+        columns = [c for c in frame.columns if c not in ("outcome", "note")]
+        for column in columns:
+            table.add_column(column, justify="left" if column == "parameter" else "right")
+        for row in frame.head(15).to_dict("records"):
+            table.add_row(*[f"{row[c]:,.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns])
+        console.print(table)
+    console.print(f"experiment folder: [bold]{result.folder}[/] (indices.parquet, runs.parquet, sensitivity.png)")

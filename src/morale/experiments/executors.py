@@ -1,0 +1,227 @@
+"""Executors: map a pure function over tasks, yielding (task, result or exception) as runs finish.
+
+- `inprocess`: a loop in this process (debugging, notebooks, tiny models);
+- `processes` (default): a `concurrent.futures.ProcessPoolExecutor` on all cores, started by a forkserver
+  that has imported morale once (no fork of a process running Numba threads, no re-import per worker);
+- `local`: a Dask `LocalCluster` (one single-threaded worker process per core);
+- `tcp://HOST:PORT`: a running Dask scheduler (`dask scheduler` + `dask worker` on other machines).
+
+Every worker runs one Numba thread (`NUMBA_NUM_THREADS=1`): the workers are the parallelism. At most
+`window` tasks are in flight, so memory stays bounded however many runs an experiment has. Completion order
+depends on the executor; the experiment layer sorts by run before writing, so outputs do not.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+SCHEDULERS = ("inprocess", "processes", "local")
+
+
+class SchedulerError(ValueError):
+    """A --scheduler or --workers that cannot be used."""
+
+
+def check_scheduler(scheduler: str, workers: int | None) -> None:
+    if scheduler not in SCHEDULERS and not scheduler.startswith("tcp://"):
+        raise SchedulerError(f"--scheduler: got {scheduler!r}; expected inprocess, processes, local or "
+                             f"tcp://HOST:PORT")
+    if workers is not None and workers < 1:
+        raise SchedulerError(f"--workers: got {workers}; expected at least 1")
+
+
+def make_executor(scheduler: str = "processes", workers: int | None = None) -> Executor:
+    check_scheduler(scheduler, workers)
+    if scheduler == "inprocess":
+        return InProcess()
+    if scheduler == "processes":
+        return Processes(workers)
+    return DaskExecutor(scheduler, workers)
+
+
+class Executor:
+    name = "executor"
+    workers = 1
+
+    def map_unordered(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Executor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {"scheduler": self.name, "workers": self.workers}
+
+
+class InProcess(Executor):
+    name = "inprocess"
+
+    def map_unordered(self, fn, items):
+        for item in items:
+            try:
+                yield item, fn(item)
+            except Exception as err:  # noqa: BLE001 - reported per task
+                yield item, err
+
+
+def _init_worker() -> None:
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    os.environ["MORALE_WORKER"] = "1"
+
+
+def _pid(_: int) -> int:
+    return os.getpid()
+
+
+class Processes(Executor):
+    name = "processes"
+
+    def __init__(self, workers: int | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _context(self):
+        methods = multiprocessing.get_all_start_methods()
+        if "forkserver" in methods:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["morale.experiments.tasks", "morale"])
+            return context
+        return multiprocessing.get_context("spawn")
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # the forkserver and its children inherit this environment: one Numba thread per worker
+            saved = {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "MORALE_WORKER")}
+            os.environ.update(NUMBA_NUM_THREADS="1", MORALE_WORKER="1")
+            try:
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context(),
+                                                 initializer=_init_worker)
+                # start the workers now, while the environment says one thread
+                try:
+                    list(self._pool.map(_pid, range(self.workers)))
+                except BrokenProcessPool:
+                    self._pool = None
+                    raise SchedulerError("the worker processes did not start; a script that runs experiments on "
+                                         "processes must guard its top level with `if __name__ == '__main__':`"
+                                         ) from None
+            finally:
+                for k, v in saved.items():
+                    if v is None:
+                        os.environ.pop(k, None)
+                    else:
+                        os.environ[k] = v
+        return self._pool
+
+    def map_unordered(self, fn, items):
+        window = 4 * self.workers
+        pending = iter(items)
+        running: dict[Any, Any] = {}
+        retried: set[int] = set()
+
+        def submit(item) -> None:
+            running[self.pool().submit(fn, item)] = item
+
+        for item in pending:
+            submit(item)
+            if len(running) >= window:
+                break
+        while running:
+            done, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            broken = []
+            for future in done:
+                item = running.pop(future)
+                try:
+                    yield item, future.result()
+                except BrokenProcessPool as err:  # a worker died: restart the pool, retry its runs once
+                    if id(item) in retried:
+                        yield item, err
+                    else:
+                        retried.add(id(item))
+                        broken.append(item)
+                except Exception as err:  # noqa: BLE001
+                    yield item, err
+            if broken:
+                for item in list(running.values()):
+                    broken.append(item)
+                running.clear()
+                self._pool.shutdown(wait=False, cancel_futures=True)
+                self._pool = None
+                for item in broken:
+                    submit(item)
+            for item in pending:
+                submit(item)
+                if len(running) >= window:
+                    break
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskExecutor(Executor):
+    """Dask distributed: a LocalCluster started here, or a running scheduler at tcp://HOST:PORT."""
+
+    def __init__(self, scheduler: str, workers: int | None = None):
+        from distributed import Client, LocalCluster
+
+        self.name = scheduler
+        self.cluster = None
+        if scheduler == "local":
+            self.workers = workers or os.cpu_count() or 1
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                        dashboard_address=None,
+                                        env={"NUMBA_NUM_THREADS": "1", "MORALE_WORKER": "1"})
+            self.client = Client(self.cluster)
+        else:
+            self.client = Client(scheduler, timeout="20s")
+            self.client.run(_init_worker)
+            self.workers = workers or max(len(self.client.scheduler_info()["workers"]), 1)
+
+    def map_unordered(self, fn, items):
+        from distributed import as_completed
+
+        window = 4 * self.workers
+        pending = iter(items)
+        futures = {}
+        queue = as_completed()
+
+        def submit(item) -> None:
+            future = self.client.submit(fn, item, pure=False, retries=2)
+            futures[future.key] = item
+            queue.add(future)
+
+        for item in pending:
+            submit(item)
+            if len(futures) >= window:
+                break
+        for future in queue:
+            item = futures.pop(future.key)
+            try:
+                yield item, future.result()
+            except Exception as err:  # noqa: BLE001 - e.g. KilledWorker after the retries
+                yield item, err
+            future.release()
+            for nxt in pending:
+                submit(nxt)
+                break
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {"scheduler": self.name, "workers": self.workers,
+                "dashboard": getattr(self.client, "dashboard_link", None)}

@@ -1,0 +1,160 @@
+"""What a worker does: one task (a model, a seed, a replicate, parameter values) -> one result.
+
+`execute` is a pure function of its task, so any executor (in-process, process pool, Dask) can run it and the
+results are the same. It never raises: a run that fails comes back with status "failed", its error and
+traceback, and the experiment goes on. Two models:
+
+- `SimulatorModel`: `morale.run(scenario, seed, replicate, scale, end, overrides)`; the scenario is a built-in
+  name or a resolved scenario dict (picklable, so remote Dask workers need no files);
+- `FunctionModel`: any picklable Python function `fn(**params) -> float | dict[str, float]` (for tests and
+  for analysing something other than the simulator, e.g. the Ishigami function).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SimulatorModel:
+    scenario: str | dict
+    scale: float | None = None
+    end: str | None = None
+    overrides: tuple[tuple[str, Any], ...] = ()  # fixed for every run (the --set flags)
+
+    def known_outcomes(self) -> list[str]:
+        from morale.engine.recorder import SERIES
+
+        return list(SERIES)
+
+
+@dataclass(frozen=True)
+class FunctionModel:
+    fn: Callable[..., Any]
+    outputs: tuple[str, ...] = ("y",)
+
+    def known_outcomes(self) -> list[str]:
+        return list(self.outputs)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run. `key` names its checkpoint files; `labels` (arm, point) go into the tables."""
+
+    key: str
+    model: SimulatorModel | FunctionModel
+    seed: int
+    replicate: int
+    params: dict[str, Any] = field(default_factory=dict)  # parameter overrides of this run
+    outcomes: tuple[str, ...] = ()
+    keep_series: bool = False
+    labels: dict[str, Any] = field(default_factory=dict)
+
+
+def execute(task: Task) -> dict[str, Any]:
+    """Run one task; return its outcomes, summary, series (if kept) and timing metadata. Never raises."""
+    started = time.time()
+    clock = time.perf_counter()
+    result: dict[str, Any] = {"key": task.key, "status": "ok", "error": None, "outcomes": {}, "summary": {},
+                              "series": None}
+    try:
+        if isinstance(task.model, FunctionModel):
+            _execute_function(task, result)
+        else:
+            _execute_simulator(task, result)
+    except Exception as err:  # a failed run is reported, never fatal
+        result.update(status="failed", error=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
+    result["meta"] = {"host": socket.gethostname(), "pid": os.getpid(), "started": started,
+                      "seconds": time.perf_counter() - clock}
+    return result
+
+
+def _execute_function(task: Task, result: dict[str, Any]) -> None:
+    value = task.model.fn(**{k: _plain(v) for k, v in task.params.items()})
+    values = value if isinstance(value, dict) else {task.model.outputs[0]: value}
+    result["outcomes"] = {name: float(values[name]) for name in task.outcomes}
+
+
+def _execute_simulator(task: Task, result: dict[str, Any]) -> None:
+    import morale
+    from morale.engine.recorder import SERIES
+    from morale.experiments.outcomes import evaluate_all, parse_outcomes
+
+    _single_thread()
+    model = task.model
+    overrides = {**dict(model.overrides), **task.params}
+    if isinstance(model.scenario, dict):
+        overrides = widen_ranges(model.scenario, overrides)
+    run = morale.run(model.scenario, seed=task.seed, replicate=task.replicate, scale=model.scale, end=model.end,
+                     overrides=overrides or None)
+    series = run.series
+    kinds = {name: SERIES[name][0] for name in series.columns if name in SERIES}
+    result["outcomes"] = evaluate_all(parse_outcomes(task.outcomes, list(series.columns)), series, kinds)
+    result["summary"] = summarise(series, kinds)
+    if task.keep_series:
+        result["series"] = {"dates": series.index.values.astype("datetime64[ns]"), "columns": list(series.columns),
+                            "values": np.ascontiguousarray(series.to_numpy(dtype=np.float64))}
+
+
+def widen_ranges(scenario: dict, overrides: dict[str, Any]) -> dict[str, Any]:
+    """A swept value outside its parameter's range widens the range (the run says what it was set to)."""
+    out = dict(overrides)
+    for path, value in overrides.items():
+        node: Any = scenario
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict) and node.get("range") is not None and isinstance(value, int | float):
+            lo, hi = node["range"]
+            if not lo <= value <= hi:
+                out[path] = {**node, "value": float(value), "range": (min(lo, value), max(hi, value)),
+                             "source": f"swept beyond its range {lo}..{hi}: {node.get('source', '')}"}
+    return out
+
+
+def summarise(series, kinds: dict[str, str]) -> dict[str, float]:
+    """A compact per-run summary: every series' value at the end (stock, mean) or total (flow), and the
+    conservation identity (statuses add up to the persons created; locations add up to the serving)."""
+    from morale.engine import codes as C
+
+    summary = {"weeks": float(len(series)), "conservation_error": conservation_error(series, C.STATUS_NAMES)}
+    last = series.iloc[-1]
+    totals = series.sum()
+    for name in series.columns:
+        summary[name] = float(totals[name] if kinds.get(name) == "flow" else last[name])
+    return summary
+
+
+def conservation_error(series, statuses) -> float:
+    """The largest weekly breach of the two identities (0 when conserved)."""
+    values = series.to_numpy(dtype=np.float64)
+    cols = {c: i for i, c in enumerate(series.columns)}
+    persons = values[:, [cols[s] for s in statuses]].sum(axis=1) - values[:, cols["persons_created"]]
+    locations = [i for c, i in cols.items() if c.startswith("soldiers_")]
+    soldiers = values[:, locations].sum(axis=1) - values[:, cols["serving"]]
+    worst = float(max(np.abs(persons).max(initial=0.0), np.abs(soldiers).max(initial=0.0)))
+    return worst if math.isfinite(worst) else float("inf")
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, np.floating) else value
+
+
+def _single_thread() -> None:
+    """One Numba thread per worker process (workers are the parallelism); thread-local, so set per task."""
+    if os.environ.get("MORALE_WORKER") != "1":
+        return
+    try:
+        import numba
+
+        numba.set_num_threads(1)
+    except Exception:  # noqa: BLE001 - numba without a threading layer: nothing to set
+        pass
