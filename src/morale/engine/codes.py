@@ -10,8 +10,8 @@ CIVILIAN, SERVING, EMIGRATED, IMPRISONED, JAILED, DEAD, AGED_OUT = range(7)
 UNBORN = 7
 N_STATUS = 8
 
-LOCATION_NAMES = ("training", "rear", "front", "hospital", "captured")
-TRAINING, REAR, FRONT, HOSPITAL, CAPTURED = range(5)
+LOCATION_NAMES = ("training", "rear", "front", "hospital", "captured", "awol", "deserted", "detention")
+TRAINING, REAR, FRONT, HOSPITAL, CAPTURED, AWOL, DESERTED, DETENTION = range(8)
 N_LOCATIONS = len(LOCATION_NAMES)
 REMOVED = -1  # a soldier row whose person no longer serves
 
@@ -23,9 +23,28 @@ N_STREAMS = len(STREAM_NAMES)
 SOLDIER_FIELDS = (
     "person", "stream", "location", "unit", "training_weeks", "training_needed",
     "weeks_at_front", "weeks_served", "contract_end", "hospital_until", "deceived",
+    "choice", "penal_until", "away_weeks", "detention_until",
 )
 (S_PERSON, S_STREAM, S_LOCATION, S_UNIT, S_TRAINING, S_TRAINING_NEEDED,
- S_FRONT_WEEKS, S_SERVED, S_CONTRACT_END, S_HOSPITAL_UNTIL, S_DECEIVED) = range(len(SOLDIER_FIELDS))
+ S_FRONT_WEEKS, S_SERVED, S_CONTRACT_END, S_HOSPITAL_UNTIL, S_DECEIVED,
+ S_CHOICE, S_PENAL_UNTIL, S_AWAY_WEEKS, S_DETENTION_UNTIL) = range(len(SOLDIER_FIELDS))
+# A soldier's psychological state: one float64 row per field.
+SOLDIER_MIND = ("morale", "stress", "fear", "certainty", "threshold")
+M_MORALE, M_STRESS, M_FEAR, M_CERTAINTY, M_THRESHOLD = range(len(SOLDIER_MIND))
+# This week's choice of a front soldier (multinomial logit, processes/morale.py).
+CHOICE_NAMES = ("advance", "refuse", "flee", "surrender")
+ADVANCE, REFUSE, FLEE, SURRENDER = range(4)
+NO_CHOICE = -1
+
+# Units (companies): float64 state, one row per field, and a discipline regime per unit.
+UNIT_FIELDS = ("cohesion", "losses_week", "losses_since_rest", "defect_share", "defectors_week",
+               "executions_week", "detentions_week", "morale_mean", "front_members", "rest_until",
+               "incoming_fire", "refusals_recent", "caught_week")
+(U_COHESION, U_LOSSES_WEEK, U_LOSSES_SINCE_REST, U_DEFECT_SHARE, U_DEFECTORS_WEEK, U_EXECUTIONS_WEEK,
+ U_DETENTIONS_WEEK, U_MORALE_MEAN, U_FRONT_MEMBERS, U_REST_UNTIL, U_INCOMING_FIRE,
+ U_REFUSALS_RECENT, U_CAUGHT_WEEK) = range(len(UNIT_FIELDS))
+REGIME_NAMES = ("legal", "punitive", "lethal")
+LEGAL, PUNITIVE, LETHAL = range(3)
 NO_END = -1  # contract_end of a soldier with no fixed end (stop-loss, mobilised)
 
 # Weekly flow counters (agents), national and by stream.
@@ -33,12 +52,14 @@ FLOW_NAMES = (
     "entered", "ageing_out", "natural_deaths", "convicted", "prison_released", "recruits", "killed",
     "wounded", "captured", "returned_captives", "invalided", "discharged", "pardoned", "graduated",
     "deployed", "deceived",
+    "refusals", "flights", "surrenders", "awol", "desertions", "detentions", "penal_transfers", "executions",
+    "units_broken", "returned_from_awol", "prosecuted", "prosecuted_awol", "blocking_stops", "blocking_returned",
+    "lethal_adoptions",
 )
 FLOW = {name: i for i, name in enumerate(FLOW_NAMES)}
-# The same as plain constants, because Numba kernels cannot read a dict global.
-(F_ENTERED, F_AGEING_OUT, F_NATURAL_DEATHS, F_CONVICTED, F_PRISON_RELEASED, F_RECRUITS, F_KILLED, F_WOUNDED,
- F_CAPTURED, F_RETURNED_CAPTIVES, F_INVALIDED, F_DISCHARGED, F_PARDONED, F_GRADUATED, F_DEPLOYED,
- F_DECEIVED) = range(N_FLOWS := len(FLOW_NAMES))
+N_FLOWS = len(FLOW_NAMES)
+# The same as plain constants F_<NAME>, because Numba kernels cannot read a dict global.
+globals().update({f"F_{name.upper()}": i for i, name in enumerate(FLOW_NAMES)})
 REGION_FLOW_NAMES = ("recruits", "killed")
 REGION_FLOW = {name: i for i, name in enumerate(REGION_FLOW_NAMES)}
 RF_RECRUITS, RF_KILLED = range(len(REGION_FLOW_NAMES))

@@ -29,7 +29,7 @@ def set_status(people, person, new):
 @njit(cache=True)
 def join_unit(army, row, stream, unit_size):
     """Put soldier `row` in the open unit of `stream`, opening a new company when it is full."""
-    soldiers, _, unit_stream, unit_members, open_unit, n_units = army
+    soldiers, unit_stream, unit_members, open_unit, n_units = army[0], army[2], army[3], army[4], army[5]
     unit = open_unit[stream]
     if unit < 0 or unit_members[unit] >= unit_size:
         unit = n_units[0]
@@ -55,6 +55,10 @@ def enlist(army, people, row, unit_size, person, stream, training_needed, contra
     soldiers[C.S_CONTRACT_END, row] = contract_end
     soldiers[C.S_HOSPITAL_UNTIL, row] = -1
     soldiers[C.S_DECEIVED, row] = deceived
+    soldiers[C.S_CHOICE, row] = C.NO_CHOICE
+    soldiers[C.S_PENAL_UNTIL, row] = -1
+    soldiers[C.S_AWAY_WEEKS, row] = 0
+    soldiers[C.S_DETENTION_UNTIL, row] = -1
     join_unit(army, row, stream, unit_size)
     soldier_of[person] = row
     set_status(people, person, C.SERVING)
@@ -63,7 +67,7 @@ def enlist(army, people, row, unit_size, person, stream, training_needed, contra
 @njit(cache=True)
 def leave_service(army, people, row, new_status):
     """End soldier `row`: the man becomes `new_status` (civilian, dead, aged out...)."""
-    soldiers, soldier_of, _, unit_members, _, _ = army
+    soldiers, soldier_of, unit_members = army[0], army[1], army[3]
     soldiers[C.S_LOCATION, row] = C.REMOVED
     unit_members[soldiers[C.S_UNIT, row]] -= 1
     person = soldiers[C.S_PERSON, row]

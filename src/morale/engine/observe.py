@@ -21,6 +21,12 @@ POOL_DRAWS = {
     "prisoners": ("recruits_convict_pmc", "recruits_convict_ministry"),
 }
 WINDOW = 13  # weeks of recent flows behind the sustainment horizon
+UNIT_FLOWS = ("units_broken", "lethal_adoptions")  # counted in companies of `army.unit_persons` men
+
+
+def companies_per_unit(ctx: Context) -> float:
+    """Companies of `army.unit_persons` men that one model unit stands for (more than one above scale 20)."""
+    return ctx.unit_size * ctx.scale / ctx.params.army.unit_persons.value
 
 
 def _location_by_stream(state: State) -> np.ndarray:
@@ -60,7 +66,8 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     front = state.front_deployed[1] * scale
     rec.set(w, "front_demand", demand)
     rec.set(w, "front_shortfall", demand - front)
-    rec.set(w, "units", np.count_nonzero(state.unit_members[: state.n_units[0]] > 0))
+    companies = companies_per_unit(ctx)
+    rec.set(w, "units", np.count_nonzero(state.unit_members[: state.n_units[0]] > 0) * companies)
 
     for name in C.FLOW_NAMES:
         total = flows[C.FLOW[name]].sum()
@@ -71,7 +78,9 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     new_recruits = flows[C.F_RECRUITS].sum() - flows[C.F_RECRUITS, C.CONVERTED]  # not new men
     rec.set(w, "net_manpower_balance", new_recruits - exits)
     for name, value in state.recorded.items():
-        rec.set(w, name, value)
+        rec.set(w, name, value * companies if name == "lethal_units" else value)
+    for name in UNIT_FLOWS:
+        rec.set(w, name, state.flows[C.FLOW[name]].sum() * companies)
     rec.set(w, "combat_intensity", intensity(ctx, w))
     rec.set(w, "wage_mean", float(state.wage.mean()))
     rec.set(w, "unemployment_mean", float(state.unemployment.mean()))
@@ -87,8 +96,8 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     stream_rows = {
         "soldiers_front": located[C.FRONT],
         "serving": located.sum(axis=0),
-        **{name: flows[C.FLOW[name]] for name in ("recruits", "killed", "wounded", "captured", "discharged",
-                                                   "pardoned")},
+        **{name: flows[C.FLOW[name]] * (companies / scale if name in UNIT_FLOWS else 1.0)
+           for name in rec.stream_names if name not in ("soldiers_front", "serving")},
     }
     for j, name in enumerate(rec.stream_names):
         rec.by_stream_values[w, j] = stream_rows[name]

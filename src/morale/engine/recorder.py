@@ -47,6 +47,23 @@ SERIES: dict[str, tuple[str, str]] = {
     "net_manpower_balance": (FLOW, "new recruits (conversions excluded) minus losses and exits from service"),
     "quota_unfilled": (FLOW, "places in quota streams left empty because the eligible ran out"),
     "recruits_from_response": (FLOW, "expected recruits due to the shortfall response"),
+    "refusals": (FLOW, "front soldiers who refused to advance (or hold)"),
+    "flights": (FLOW, "front soldiers who fled"),
+    "surrenders": (FLOW, "front soldiers who surrendered"),
+    "awol": (FLOW, "soldiers who went absent without leave (from the rear, or uncaught fleers)"),
+    "returned_from_awol": (FLOW, "absentees who came back of their own accord"),
+    "desertions": (FLOW, "absences that lasted long enough to count as desertion"),
+    "detentions": (FLOW, "soldiers detained (refusers, fleers, caught absentees and deserters)"),
+    "prosecuted": (FLOW, "detained soldiers charged (court cases)"),
+    "prosecuted_awol": (FLOW, "absentees and deserters charged (court cases of absence)"),
+    "penal_transfers": (FLOW, "soldiers sent to penal assault units"),
+    "executions": (FLOW, "soldiers executed by their own side"),
+    "blocking_stops": (FLOW, "fleers stopped by blocking detachments (lethal regime)"),
+    "blocking_returned": (FLOW, "fleers stopped by blocking detachments and returned to their units"),
+    "units_broken": (FLOW, "companies (of 100 men) that broke and were withdrawn to rest"),
+    "lethal_adoptions": (FLOW, "companies (of 100 men) that adopted unofficial lethal discipline"),
+    "lethal_units": (STOCK, "companies (of 100 men) under lethal discipline"),
+    "soldier_morale_mean": (MEAN, "mean morale of serving soldiers, 0 to 1"),
     "shortfall_pressure": (MEAN, "the state's shortfall response, 0 to 1"),
     "contract_risk_perceived": (MEAN, "known deaths per contract soldier a year (placeholder information)"),
     "combat_intensity": (MEAN, "fitted intensity x sourced shape"),
@@ -59,7 +76,9 @@ SERIES: dict[str, tuple[str, str]] = {
 }
 STREAM_SERIES = {
     "soldiers_front": STOCK, "serving": STOCK, "recruits": FLOW, "killed": FLOW, "wounded": FLOW,
-    "captured": FLOW, "discharged": FLOW, "pardoned": FLOW,
+    "captured": FLOW, "discharged": FLOW, "pardoned": FLOW, "refusals": FLOW, "flights": FLOW, "surrenders": FLOW,
+    "awol": FLOW, "desertions": FLOW, "detentions": FLOW, "penal_transfers": FLOW, "executions": FLOW,
+    "units_broken": FLOW,
 }
 REGION_SERIES = {"recruits": FLOW, "killed": FLOW}
 HORIZON_CAP_WEEKS = 520.0

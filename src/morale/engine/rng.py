@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, uint64
 
 PROCESSES = (
-    "initial", "economy", "recruitment", "training", "deployment", "combat", "service",
+    "initial", "economy", "recruitment", "training", "deployment", "combat", "service", "morale", "discipline",
 )
 
 _GOLDEN = uint64(0x9E3779B97F4A7C15)

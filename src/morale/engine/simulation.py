@@ -23,12 +23,12 @@ from morale.engine.recorder import Recorder
 from morale.engine.regions import load_regions
 from morale.engine.rng import process_keys, run_seed
 from morale.engine.state import new_state, unit_size
-from morale.processes import combat, deployment, economy, recruitment, service, training
+from morale.processes import combat, deployment, discipline, economy, morale, recruitment, service, training
 from morale.scenario.loader import ScenarioError, active_events, load_scenario, resolve_target
 from morale.scenario.schema import Param, Scenario
 
 # The weekly order of DESIGN s.4 (processes of later issues slot in between).
-SCHEDULE = (economy, recruitment, training, deployment, combat, service)
+SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, service)
 
 
 class ConservationError(AssertionError):
@@ -206,7 +206,8 @@ class Simulation:
 
 def events_frame(rec: Recorder) -> pd.DataFrame:
     """Counts of the event kinds the information process will leak, per week (long form)."""
-    kinds = {"deaths": "killed", "deceptions": "deceived", "captures": "captured"}
+    kinds = {"deaths": "killed", "deceptions": "deceived", "captures": "captured", "executions": "executions",
+             "detentions": "detentions", "unit_breakdowns": "units_broken"}
     series = rec.series()
     return pd.DataFrame({
         "date": np.repeat(series.index.values, len(kinds)),

@@ -38,8 +38,11 @@ class State:
     status_count: np.ndarray  # int64 per status, kept current by every change
     soldiers: np.ndarray  # int32 (fields, capacity), see codes.SOLDIER_FIELDS
     n_soldiers: int
+    mind: np.ndarray  # float64 (codes.SOLDIER_MIND, capacity): morale, stress, fear, certainty, threshold
     unit_stream: np.ndarray  # int8 per unit
     unit_members: np.ndarray  # int32 per unit
+    unit_state: np.ndarray  # float64 (codes.UNIT_FIELDS, capacity)
+    unit_regime: np.ndarray  # int8 per unit: codes.LEGAL, PUNITIVE, LETHAL
     open_unit: np.ndarray  # int32 per stream: the unit new recruits of that stream join
     n_units: np.ndarray  # int64[1], so kernels can add units in place
     flows: np.ndarray = field(default_factory=lambda: np.zeros((C.N_FLOWS, C.N_STREAMS), np.int64))
@@ -52,25 +55,29 @@ class State:
     contract_killed: np.ndarray | None = None  # killed contract-type soldiers, per week of the run
     quota_carry: np.ndarray = field(default_factory=lambda: np.zeros(4))  # fractions of an agent owed
     recorded: dict[str, float] = field(default_factory=dict)  # this week's scalar outputs of processes
+    minds_set: int = 0  # soldier rows whose mind has been drawn (rows are appended, never reused)
+    units_set: int = 0  # units whose state and regime have been set
 
     def ensure_soldier_capacity(self, extra: int) -> None:
         """Grow the soldier and unit tables (doubling) so that `extra` more rows fit."""
         need = self.n_soldiers + extra
-        capacity = self.soldiers.shape[1]
-        if need > capacity:
-            grown = np.full((self.soldiers.shape[0], max(need, 2 * capacity)), -1, np.int32)
-            grown[:, :capacity] = self.soldiers
-            self.soldiers = grown
+        if need > self.soldiers.shape[1]:
+            size = max(need, 2 * self.soldiers.shape[1])
+            self.soldiers = _grown(self.soldiers, size, -1)
+            self.mind = _grown(self.mind, size, 0.0)
         units_needed = int(self.n_units[0]) + extra + C.N_STREAMS
         if units_needed > len(self.unit_stream):
             size = max(units_needed, 2 * len(self.unit_stream))
-            self.unit_stream = np.resize(self.unit_stream, size)
-            self.unit_members = np.concatenate([self.unit_members, np.zeros(size - len(self.unit_members), np.int32)])
+            self.unit_stream = _grown(self.unit_stream, size, -1)
+            self.unit_members = _grown(self.unit_members, size, 0)
+            self.unit_state = _grown(self.unit_state, size, 0.0)
+            self.unit_regime = _grown(self.unit_regime, size, C.LEGAL)
 
     @property
     def army(self) -> tuple:
         """The soldier and unit arrays as kernels take them."""
-        return (self.soldiers, self.soldier, self.unit_stream, self.unit_members, self.open_unit, self.n_units)
+        return (self.soldiers, self.soldier, self.unit_stream, self.unit_members, self.open_unit, self.n_units,
+                self.mind, self.unit_state, self.unit_regime)
 
     @property
     def people(self) -> tuple:
@@ -89,6 +96,13 @@ class State:
     def recount(self) -> np.ndarray:
         """Status counts recomputed from the person table (a check on the kept counts)."""
         return np.bincount(self.status, minlength=C.N_STATUS).astype(np.int64)
+
+
+def _grown(array: np.ndarray, size: int, fill) -> np.ndarray:
+    """A copy of `array` whose last axis is `size` long, new entries set to `fill`."""
+    grown = np.full((*array.shape[:-1], size), fill, array.dtype)
+    grown[..., : array.shape[-1]] = array
+    return grown
 
 
 def unit_size(scenario: Scenario) -> int:
@@ -160,8 +174,11 @@ def new_state(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.
         status_count=np.bincount(status, minlength=C.N_STATUS).astype(np.int64),
         soldiers=np.full((len(C.SOLDIER_FIELDS), capacity), -1, np.int32),
         n_soldiers=0,
+        mind=np.zeros((len(C.SOLDIER_MIND), capacity)),
         unit_stream=np.full(capacity, -1, np.int8),
         unit_members=np.zeros(capacity, np.int32),
+        unit_state=np.zeros((len(C.UNIT_FIELDS), capacity)),
+        unit_regime=np.zeros(capacity, np.int8),
         open_unit=np.full(C.N_STREAMS, -1, np.int32),
         n_units=np.zeros(1, np.int64),
         region_flows=np.zeros((len(C.REGION_FLOW_NAMES), len(regions)), np.int64),

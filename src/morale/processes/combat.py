@@ -36,11 +36,12 @@ def effectiveness(training_weeks, weeks_at_front, e_min, tau, experience_weight)
 
 
 @njit(cache=True)
-def _fight(army, people, n_soldiers, week, key, weekly_loss, e_min, tau, experience_weight, captured_share,
-           killed_share, invalidity_share, recovery_weeks, exchange_p, contract_type, flows, region_flows,
-           contract_killed):
-    soldiers = army[0]
+def _fight(army, people, n_soldiers, week, key, weekly_loss, penal_loss, e_min, tau, experience_weight,
+           captured_share, killed_share, invalidity_share, recovery_weeks, exchange_p, contract_type, flows,
+           region_flows, contract_killed):
+    soldiers, unit_state = army[0], army[7]
     region = people[3]
+    unit_state[C.U_LOSSES_WEEK, :] = 0.0
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
         stream = soldiers[C.S_STREAM, row]
@@ -57,11 +58,13 @@ def _fight(army, people, n_soldiers, week, key, weekly_loss, e_min, tau, experie
             continue
         e = effectiveness(soldiers[C.S_TRAINING, row], soldiers[C.S_FRONT_WEEKS, row], e_min, tau,
                           experience_weight)
-        p_casualty = 1.0 - math.exp(-weekly_loss[stream] / e)
+        penal = soldiers[C.S_PENAL_UNTIL, row] >= 0
+        p_casualty = 1.0 - math.exp(-(penal_loss if penal else weekly_loss[stream]) / e)
         u = uniform(key, week, 2, row)
         if u >= p_casualty:
             soldiers[C.S_FRONT_WEEKS, row] += 1
             continue
+        unit_state[C.U_LOSSES_WEEK, soldiers[C.S_UNIT, row]] += 1.0
         share = u / p_casualty  # uniform on [0, 1) given a casualty: splits its kind
         if share < captured_share:
             soldiers[C.S_LOCATION, row] = C.CAPTURED
@@ -76,6 +79,7 @@ def _fight(army, people, n_soldiers, week, key, weekly_loss, e_min, tau, experie
                     contract_killed[week] += 1
         else:
             flows[C.F_WOUNDED, stream] += 1
+            soldiers[C.S_PENAL_UNTIL, row] = -1  # a penal soldier's wound redeems him (Order No. 227)
             v = uniform(key, week, 3, row)
             if v < invalidity_share:
                 leave_service(army, people, row, C.CIVILIAN)
@@ -84,6 +88,29 @@ def _fight(army, people, n_soldiers, week, key, weekly_loss, e_min, tau, experie
                 soldiers[C.S_LOCATION, row] = C.HOSPITAL
                 stay = max(1, int(-recovery_weeks * math.log(uniform(key, week, 4, row))))
                 soldiers[C.S_HOSPITAL_UNTIL, row] = week + stay
+
+
+@njit(cache=True)
+def _break_units(army, n_soldiers, n_units, week, threshold, morale_weight, rest_weeks, unit_agents, flows):
+    """Helmbold breakpoints: a unit whose recent losses (a decaying sum, so replacements do not accumulate
+    forever) exceed a threshold lowered by low morale stops assaulting: its front men go to the rear and the
+    unit rests before it is rebuilt from the rear."""
+    soldiers, unit_stream, unit_members, unit_state = army[0], army[2], army[3], army[7]
+    broken = np.zeros(n_units, np.bool_)
+    for unit in range(n_units):
+        recent = 0.9 * unit_state[C.U_LOSSES_SINCE_REST, unit] + unit_state[C.U_LOSSES_WEEK, unit]
+        unit_state[C.U_LOSSES_SINCE_REST, unit] = recent
+        front = unit_state[C.U_FRONT_MEMBERS, unit]
+        morale = unit_state[C.U_MORALE_MEAN, unit] / front if front > 0 else 1.0
+        if unit_members[unit] > 0 and recent / unit_agents > threshold - morale_weight * (1.0 - morale):
+            broken[unit] = True
+            unit_state[C.U_LOSSES_SINCE_REST, unit] = 0.0
+            unit_state[C.U_REST_UNTIL, unit] = week + rest_weeks
+            flows[C.F_UNITS_BROKEN, unit_stream[unit]] += 1
+    for row in range(n_soldiers):
+        location = soldiers[C.S_LOCATION, row]
+        if location == C.FRONT and broken[soldiers[C.S_UNIT, row]]:
+            soldiers[C.S_LOCATION, row] = C.REAR
 
 
 def weekly_loss_by_stream(ctx: Context, week: int) -> np.ndarray:
@@ -96,12 +123,21 @@ def weekly_loss_by_stream(ctx: Context, week: int) -> np.ndarray:
     return intensity(ctx, week) * daily * 7.0
 
 
+def penal_weekly_loss(ctx: Context, week: int) -> float:
+    """Men in penal units fight in assault waves (Dupuy's maximum attacker rate)."""
+    return intensity(ctx, week) * ctx.params.combat.storm_daily_loss.value * 7.0
+
+
 def step(state: State, ctx: Context) -> None:
     c = ctx.params.combat
     t = ctx.params.training
     casualty_kinds = 1.0 - c.captured_share.value
     _fight(state.army, state.people, state.n_soldiers, state.week, ctx.keys["combat"],
-           weekly_loss_by_stream(ctx, state.week), t.effectiveness_min.value, t.tau_weeks.value,
+           weekly_loss_by_stream(ctx, state.week), penal_weekly_loss(ctx, state.week), t.effectiveness_min.value,
+           t.tau_weeks.value,
            t.experience_weight.value, c.captured_share.value, casualty_kinds / (1.0 + c.wounded_per_killed.value),
            c.invalidity_share.value, c.recovery_weeks.value, 1.0 - math.exp(-c.exchange_weekly.value),
            np.array(CONTRACT_TYPE, np.int64), state.flows, state.region_flows, state.contract_killed)
+    m = ctx.params.mind
+    _break_units(state.army, state.n_soldiers, int(state.n_units[0]), state.week, m.break_threshold.value,
+                 m.break_morale_weight.value, int(m.rest_weeks.value), float(ctx.unit_size), state.flows)

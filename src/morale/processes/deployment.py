@@ -1,8 +1,9 @@
 """Deployment: the rear fills the front up to the demanded front strength.
 
-Convicts go to the front as soon as they are trained (they were recruited for assault units); other
-deployable streams fill what demand is left, longest-serving first. Conscripts are not deployable unless the
-policy `conscripts_to_combat` is on, and are withdrawn to the rear when it is switched off (M1, M2).
+Convicts and men in penal units go to the front as soon as they are ready (assault units); other
+deployable streams fill what demand is left, longest-serving first; a broken unit rests before it returns.
+Conscripts are not deployable unless the policy `conscripts_to_combat` is on, and are withdrawn to the rear
+when it is switched off (M1, M2).
 """
 
 from __future__ import annotations
@@ -24,14 +25,15 @@ def front_demand(ctx: Context, week: int) -> float:
 
 
 @njit(cache=True)
-def _deploy(soldiers, n_soldiers, demand_agents, conscripts_allowed, flows):
+def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_allowed, flows):
     front = 0
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
         stream = soldiers[C.S_STREAM, row]
+        assault_men = stream == C.CONVICT_PMC or stream == C.CONVICT_MINISTRY or soldiers[C.S_PENAL_UNTIL, row] >= 0
         if location == C.FRONT and stream == C.CONSCRIPT and not conscripts_allowed:
             soldiers[C.S_LOCATION, row] = C.REAR
-        elif location == C.REAR and (stream == C.CONVICT_PMC or stream == C.CONVICT_MINISTRY):
+        elif location == C.REAR and assault_men and unit_state[C.U_REST_UNTIL, soldiers[C.S_UNIT, row]] <= week:
             soldiers[C.S_LOCATION, row] = C.FRONT
             flows[C.F_DEPLOYED, stream] += 1
             front += 1
@@ -40,8 +42,8 @@ def _deploy(soldiers, n_soldiers, demand_agents, conscripts_allowed, flows):
     for row in range(n_soldiers):
         if front >= demand_agents:
             break
-        if soldiers[C.S_LOCATION, row] != C.REAR:
-            continue
+        if soldiers[C.S_LOCATION, row] != C.REAR or unit_state[C.U_REST_UNTIL, soldiers[C.S_UNIT, row]] > week:
+            continue  # only the rear deploys, and broken units rest first
         stream = soldiers[C.S_STREAM, row]
         if stream == C.CONSCRIPT and not conscripts_allowed:
             continue
@@ -53,5 +55,6 @@ def _deploy(soldiers, n_soldiers, demand_agents, conscripts_allowed, flows):
 
 def step(state: State, ctx: Context) -> None:
     demand = front_demand(ctx, state.week) / ctx.scale
-    front = _deploy(state.soldiers, state.n_soldiers, demand, ctx.params.policy.conscripts_to_combat, state.flows)
+    front = _deploy(state.soldiers, state.unit_state, state.n_soldiers, state.week, demand,
+                    ctx.params.policy.conscripts_to_combat, state.flows)
     state.front_deployed = (demand, float(front))

@@ -27,8 +27,8 @@ def _discharge(army, people, n_soldiers, week, conscript_weeks, stop_loss, flows
     soldiers = army[0]
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
-        if location == C.REMOVED or location == C.CAPTURED:
-            continue
+        if location == C.REMOVED or location == C.CAPTURED or location >= C.AWOL:
+            continue  # captives, absentees, deserters and detainees are not discharged
         soldiers[C.S_SERVED, row] += 1
         stream = soldiers[C.S_STREAM, row]
         end = soldiers[C.S_CONTRACT_END, row]

@@ -59,6 +59,9 @@ STATISTICS: dict[str, tuple[Callable, str]] = {
     "convicts_recruited_pmc": (_sum("recruits_convict_pmc"), "sum of recruits_convict_pmc"),
     "prison_population": (_prisoners, "imprisoned / share of men 18-59 among prisoners"),
     "wounded_per_killed": (_wounded_per_killed, "wounded / killed"),
+    "awol_cases_in_court": (_sum("prosecuted_awol"), "sum of prosecuted_awol"),
+    "military_cases_since_mobilisation": (_sum("prosecuted"), "sum of prosecuted"),
+    "men_charged_since_mobilisation": (_sum("prosecuted"), "sum of prosecuted"),
 }
 
 

@@ -211,6 +211,113 @@ class Combat(Strict):
     exchange_weekly: Param
 
 
+class Mind(Strict):
+    """Soldiers' morale, stress, fear and their weekly choice (M9)."""
+
+    morale_initial: PerStream
+    morale_recovery: Param
+    morale_loss_per_loss_share: Param
+    morale_loss_per_execution_share: Param
+    stress_per_week_in_contact: Param
+    stress_per_loss_share: Param
+    stress_rest_decay: Param
+    fear_decay: Param
+    fear_per_execution_share: Param
+    fear_per_detention_share: Param
+    fire_probability: Param
+    threshold_mean: Param
+    threshold_sd: Param
+    advance_constant: Param
+    refuse_constant: Param
+    flee_constant: Param
+    surrender_constant: Param
+    weight_morale: Param
+    weight_cohesion: Param
+    weight_risk: Param
+    weight_stress: Param
+    weight_fear: Param
+    weight_fire_flee: Param
+    weight_fire_surrender: Param
+    weight_sanction: Param
+    sanction_concavity: Param
+    weight_peer: Param
+    awol_weekly_hazard: Param
+    awol_stress_weight: Param
+    awol_return_weekly: Param
+    awol_desertion_weeks: Param
+    cohesion_initial: Param
+    cohesion_recovery: Param
+    cohesion_loss_per_loss_share: Param
+    cohesion_loss_per_execution_share: Param
+    break_threshold: Param
+    break_morale_weight: Param
+    rest_weeks: Param
+
+
+class Regime(Strict):
+    """What a discipline regime does with a refuser it detects or a fleer it catches."""
+
+    detect_refusal: Param
+    catch_flight: Param
+    refuser_execute_share: Param
+    refuser_penal_share: Param
+    refuser_detain_share: Param
+    fleer_execute_share: Param
+    fleer_penal_share: Param
+    fleer_detain_share: Param
+    prior_certainty: Param
+
+    @model_validator(mode="after")
+    def _shares(self) -> Regime:
+        for who in ("refuser", "fleer"):
+            total = sum(getattr(self, f"{who}_{kind}_share").value for kind in ("execute", "penal", "detain"))
+            if total > 1 + 1e-9:
+                raise ValueError(f"{who} execute + penal + detain shares add to {total:g}; expected at most 1")
+        return self
+
+
+RegimeName = Literal["legal", "punitive", "lethal"]
+
+
+class StreamRegimes(Strict):
+    conscript: RegimeName
+    contract: RegimeName
+    coerced: RegimeName
+    converted: RegimeName
+    mobilised: RegimeName
+    convict_pmc: RegimeName
+    convict_ministry: RegimeName
+
+
+class Discipline(Strict):
+    """Discipline regimes (M10): per stream at a unit's formation, with an unofficial drift to lethal."""
+
+    regime: StreamRegimes
+    legal: Regime
+    punitive: Regime
+    lethal: Regime
+    severity_execution: Param
+    severity_penal: Param
+    severity_detention: Param
+    severity_returned: Param
+    detention_weeks: Param
+    prosecuted_share: Param
+    awol_prosecuted_share: Param
+    imprisoned_share: Param
+    awol_catch_weekly: Param
+    deserter_catch_weekly: Param
+    penal_weeks: Param
+    execution_cap_share: Param
+    certainty_learning: Param
+    drift_enabled: bool
+    drift_base_hazard: Param
+    drift_refusal_weight: Param
+    drift_neighbour_weight: Param
+    drift_cap: Param
+    drift_neighbours: Param
+    execution_leak_probability: Param
+
+
 class Service(Strict):
     conscript_weeks: Param
     contract_term_weeks: Param
@@ -240,6 +347,8 @@ class Scenario(Strict):
     recruitment: Recruitment
     training: Training
     combat: Combat
+    mind: Mind
+    discipline: Discipline
     service: Service
     policy: Policy
     events: list[Event] = []
