@@ -91,8 +91,8 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
     records = run_tasks(tasks, store, scheduler, workers, progress, title=f"{method} ({len(points)} samples)")
     table = runs_table(tasks, records)
     names = [p.name for p in uncertain]
-    table = table[[c for c in ["point", "key", "seed", "replicate", "status", "error", *names, *texts]
-                   if c in table.columns]]
+    keep = ["point", "key", "seed", "replicate", "status", "error", *names, *texts, "conservation_error"]
+    table = table[[c for c in keep if c in table.columns]]
     indices = analyse(method, unit, table, names, list(texts), len(points), seed)
     write_parquet(table, store.folder / "runs.parquet")
     write_parquet(indices, store.folder / "indices.parquet")

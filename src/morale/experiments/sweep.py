@@ -110,7 +110,7 @@ def sweep(scenario: str | Path | dict = "russia-2022", params: list[str] | None 
     point_frame = pd.DataFrame([{"point": i, **pt} for i, pt in enumerate(points)]).set_index("point")
     point_frame = point_frame.join(per_point).reset_index()
     point_frame["replicates_ok"] = point_frame["point"].map(ok.groupby("point").size()).fillna(0).astype(int)
-    keep = ["point", "key", "seed", "replicate", "status", "error", *names, *texts]
+    keep = ["point", "key", "seed", "replicate", "status", "error", *names, *texts, "conservation_error"]
     table = table[[c for c in keep if c in table.columns]]
     write_parquet(table, store.folder / "sweep.parquet")
     write_parquet(point_frame, store.folder / "points.parquet")

@@ -1,0 +1,224 @@
+"""The experiment layer: outcomes, executors giving identical bytes, resume after a kill, failures, SALib."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import morale
+from morale.experiments.compare import compare
+from morale.experiments.design import function_model
+from morale.experiments.ensemble import ensemble
+from morale.experiments.outcomes import OutcomeError, parse_outcome
+from morale.experiments.parameters import Uncertain, draw_run, from_unit
+from morale.experiments.sensitivity import ishigami, sensitivity
+from morale.experiments.store import ExperimentFolderError
+from morale.experiments.sweep import sweep
+from tests.conftest import assert_conserved
+
+SMALL = {"scale": 500, "end": "2022-09-30"}
+OUTPUTS = ("runs.parquet", "quantiles.parquet")
+
+
+def conserved(table: pd.DataFrame) -> None:
+    """The identity, checked inside each worker (statuses and locations), on every finished run."""
+    ok = table[table["status"] == "ok"]
+    assert len(ok) and (ok["conservation_error"] <= 1e-6).all(), ok["conservation_error"].max()
+
+
+# outcomes --------------------------------------------------------------------------------------------------------
+def test_outcomes_follow_registration():
+    dates = pd.date_range("2022-12-29", periods=60, freq="7D")
+    series = pd.DataFrame({"killed": np.arange(60.0), "serving": np.arange(60.0) * 10}, index=dates)
+    kinds = {"killed": "flow", "serving": "stock"}
+    known = ["killed", "serving"]
+    assert parse_outcome("killed@2023-01-12", known).evaluate(series, kinds) == 0 + 1 + 2
+    assert parse_outcome("serving@2023-01-12", known).evaluate(series, kinds) == 20
+    assert parse_outcome("killed", known).evaluate(series, kinds) == series["killed"].sum()
+    assert parse_outcome("serving", known).evaluate(series, kinds) == 590
+    year = series.loc["2023", "killed"]
+    assert parse_outcome("sum(killed, 2023)", known).evaluate(series, kinds) == year.sum()
+    assert parse_outcome("mean(serving, 2023:2023)", known).evaluate(series, kinds) == series.loc["2023",
+                                                                                                   "serving"].mean()
+    assert parse_outcome("max(killed)", known).evaluate(series, kinds) == 59
+    assert parse_outcome("min(serving, 2023-02-01:2023-03-01)", known).evaluate(series, kinds) == 50
+    with pytest.raises(OutcomeError, match="did you mean 'killed@2025-12-31'"):
+        parse_outcome("kiled@2025-12-31")
+    with pytest.raises(OutcomeError, match="unknown reducer 'avg'"):
+        parse_outcome("avg(killed)")
+    with pytest.raises(OutcomeError, match="expected a year"):
+        parse_outcome("killed@soon")
+
+
+def test_draws_follow_distributions():
+    tri = Uncertain("t", 1.0, 0.0, 4.0, "triangular")
+    normal = Uncertain("n", 2.0, 0.0, 3.0, "normal")
+    u = np.linspace(0.001, 0.999, 999)
+    assert np.isclose(np.median(from_unit(tri, u)), 4 - np.sqrt(6), atol=0.01)  # median of tri(0, 1, 4)
+    values = from_unit(normal, u)
+    assert values.min() >= 0 and values.max() <= 3 and abs(np.median(values) - 2.0) < 0.15
+    params = [tri, normal]
+    assert draw_run(params, 5, 3) == draw_run(params, 5, 3) != draw_run(params, 5, 4)
+
+
+# executors -------------------------------------------------------------------------------------------------------
+def test_executors_write_identical_bytes(tmp_path):
+    """In-process, the process pool and a 2-worker Dask LocalCluster give bit-identical Parquet."""
+    folders = {}
+    for scheduler in ("inprocess", "processes", "local"):
+        folders[scheduler] = tmp_path / scheduler
+        result = ensemble("russia-2022", runs=3, seed=7, uncertainty=True, outcomes=["killed@2022-06-30"],
+                          out=folders[scheduler], scheduler=scheduler, workers=2, **SMALL)
+        conserved(result.runs)
+    for name in OUTPUTS:
+        first = (folders["inprocess"] / name).read_bytes()
+        assert all((folders[s] / name).read_bytes() == first for s in ("processes", "local")), name
+    # run 2 alone (`morale run --seed 7 --replicate 2 --set ...`) is the ensemble's run 2
+    drawn = {k: float(result.runs.loc[2, k]) for k in result.spec["drawn"]}
+    alone = morale.run("russia-2022", seed=7, replicate=2, overrides=drawn, **SMALL)
+    assert_conserved(alone)
+    np.testing.assert_array_equal(alone.series.to_numpy(), result.series(2).to_numpy())
+    band = result.band("soldiers_front")
+    assert list(band.columns) == [0.05, 0.25, 0.5, 0.75, 0.95] and (band[0.05] <= band[0.95]).all()
+    assert (folders["local"] / "bands.png").stat().st_size > 0 and (folders["local"] / "report.html").is_file()
+
+
+def _records(folder: Path) -> dict[str, tuple[int, str]]:
+    return {p.stem: (p.stat().st_mtime_ns, p.read_text()) for p in (folder / "runs").glob("*.json")}
+
+
+def test_resume_after_kill_redoes_nothing_and_loses_nothing(tmp_path):
+    out = tmp_path / "killed"
+    args = dict(runs=16, seed=3, scale=500, end="2023-06-30", outcomes=["killed"])
+    script = (f"import morale\nmorale.ensemble('russia-2022', out={str(out)!r}, scheduler='inprocess', "
+              f"**{args!r})\n")
+    child = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "runs").glob("*.json"))) < 3 and child.poll() is None:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    before = _records(out)
+    assert 3 <= len(before) < 16, f"{len(before)} runs finished before the kill"
+    resumed = ensemble("russia-2022", **args, out=out, resume=True, scheduler="processes", workers=2)
+    after = _records(out)
+    assert set(after) == {f"{i:05d}" for i in range(16)}
+    assert all(after[k] == before[k] for k in before), "a finished run was redone or changed"
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    executed = [e["key"] for e in log if e["event"] == "run"]
+    assert sorted(executed) == sorted(after) and len(executed) == len(set(executed)), "a run was done twice"
+    conserved(resumed.runs)
+    fresh = ensemble("russia-2022", **args, out=tmp_path / "fresh", scheduler="processes", workers=2)
+    for name in OUTPUTS:
+        assert (out / name).read_bytes() == (fresh.folder / name).read_bytes(), name
+
+
+def test_folder_rules(tmp_path):
+    ensemble("russia-2022", runs=1, out=tmp_path, scheduler="inprocess", **SMALL)
+    with pytest.raises(ExperimentFolderError, match="--resume to continue"):
+        ensemble("russia-2022", runs=1, out=tmp_path, scheduler="inprocess", **SMALL)
+    with pytest.raises(ExperimentFolderError, match="differs in: runs"):
+        ensemble("russia-2022", runs=2, out=tmp_path, resume=True, scheduler="inprocess", **SMALL)
+    again = ensemble("russia-2022", runs=1, out=tmp_path, resume=True, scheduler="inprocess", **SMALL)
+    conserved(again.runs)
+    ensemble("russia-2022", runs=1, seed=1, out=tmp_path, force=True, scheduler="inprocess", **SMALL)
+
+
+# failures --------------------------------------------------------------------------------------------------------
+def fragile(x: float, z: float) -> float:
+    if x > 0.75:
+        raise RuntimeError(f"diverged at x={x:.3f}")
+    return x + 2 * z
+
+
+def test_a_failing_run_is_reported_and_the_experiment_completes(tmp_path, capsys):
+    model, params = function_model(fragile, {"x": (0.0, 1.0), "z": (0.0, 1.0)})
+    result = sweep(model=model, parameters=params, design="grid", levels=5, outcomes=["y"], out=tmp_path,
+                   scheduler="processes", workers=2)
+    failed = result.table[result.table["status"] == "failed"]
+    assert len(result.table) == 25 and len(failed) == 5
+    assert failed["error"].str.contains("RuntimeError: diverged at x=1.000").all()
+    assert result.points["y"].isna().sum() == 5 and result.points["y"].notna().sum() == 20
+    assert "failed" in capsys.readouterr().err
+    log = (tmp_path / "log.jsonl").read_text()
+    assert "Traceback" in log
+
+
+# analyses --------------------------------------------------------------------------------------------------------
+def test_sobol_recovers_ishigami_indices(tmp_path):
+    model, params = function_model(ishigami, {f"x{i}": (-np.pi, np.pi) for i in (1, 2, 3)})
+    result = sensitivity(method="sobol", model=model, parameters=params, samples=1024, outcomes=["y"],
+                         out=tmp_path, scheduler="inprocess")
+    indices = result.indices.set_index("parameter")
+    np.testing.assert_allclose(indices.loc[["x1", "x2", "x3"], "S1"], [0.3139, 0.4424, 0.0], atol=0.06)
+    np.testing.assert_allclose(indices.loc[["x1", "x2", "x3"], "ST"], [0.5576, 0.4424, 0.2437], atol=0.06)
+    assert list(indices.index) == ["x1", "x2", "x3"] and (indices["ST_conf"] > 0).all()
+    assert (tmp_path / "sensitivity.png").stat().st_size > 0
+
+
+def test_simulator_sweep_morris_and_compare(tmp_path):
+    swept = sweep(params=["combat.intensity=0.03:0.07"], levels=2, runs=2, outcomes=["killed"],
+                  out=tmp_path / "sweep", scheduler="inprocess", **SMALL)
+    conserved(swept.table)
+    assert list(swept.points["combat.intensity"]) == [0.03, 0.07]
+    assert swept.points["killed"].iloc[1] > swept.points["killed"].iloc[0]
+    # paired seeds: replicate r of every point shares a seed
+    assert swept.table.groupby("replicate")["seed"].nunique().eq(1).all()
+    screened = sensitivity(method="morris", params=["combat.intensity", "pay.monthly_pay"], samples=2,
+                           outcomes=["killed"], out=tmp_path / "morris", scheduler="inprocess", **SMALL)
+    assert screened.indices.iloc[0]["parameter"] == "combat.intensity"
+    conserved(screened.table)
+    both = compare("russia-2022", "russia-2022-long-training", runs=2, outcomes=["killed", "max(soldiers_front)"],
+                   out=tmp_path / "compare", scheduler="inprocess", **SMALL)
+    conserved(both.a.runs)
+    conserved(both.b.runs)
+    assert list(both.effects["outcome"]) == ["killed", "max(soldiers_front)"]
+    assert list(both.differences["replicate"]) == [0, 1]
+    assert set(pd.read_parquet(tmp_path / "compare" / "quantiles.parquet")["scenario"]) == {
+        "russia-2022", "russia-2022-long-training"}
+
+
+# command line ----------------------------------------------------------------------------------------------------
+def _app():
+    import typer
+
+    from morale.cli import app
+    from morale.experiments.cli import experiment_commands
+
+    test_app = typer.Typer()
+    test_app.registered_commands += app.registered_commands
+    names = {c.name or c.callback.__name__ for c in test_app.registered_commands}
+    test_app.registered_commands += [c for c in experiment_commands.registered_commands
+                                     if (c.name or c.callback.__name__) not in names]
+    return test_app
+
+
+def test_cli_ensemble_and_errors(tmp_path):
+    runner = CliRunner()
+    app = _app()
+    ok = runner.invoke(app, ["ensemble", "--runs", "2", "--scale", "500", "--end", "2022-09-30", "--out",
+                             str(tmp_path / "e"), "--scheduler", "inprocess", "--outcome", "max(soldiers_front)"])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "e" / "quantiles.parquet").is_file()
+    conserved(pd.read_parquet(tmp_path / "e" / "runs.parquet"))
+    cases = {
+        ("ensemble", "--outcome", "kiled@2025-12-31"): "did you mean 'killed@2025-12-31'",
+        ("ensemble", "--scheduler", "mpi"): "--scheduler",
+        ("ensemble", "--out", str(tmp_path / "e")): "--resume",
+        ("sweep", "--param", "combat.intensiti", "--outcome", "killed"): "did you mean 'combat.intensity'",
+        ("sensitivity", "--method", "fast", "--outcome", "killed", "--out", str(tmp_path / "s")): "--method",
+    }
+    for args, message in cases.items():
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+    assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
