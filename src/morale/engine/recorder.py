@@ -59,6 +59,7 @@ SERIES: dict[str, tuple[str, str]] = {
     "penal_transfers": (FLOW, "soldiers sent to penal assault units"),
     "executions": (FLOW, "soldiers executed by their own side"),
     "blocking_stops": (FLOW, "fleers stopped by blocking detachments (lethal regime)"),
+    "blocking_shot": (FLOW, "fleers stopped by blocking detachments and shot"),
     "blocking_returned": (FLOW, "fleers stopped by blocking detachments and returned to their units"),
     "units_broken": (FLOW, "companies (of 100 men) that broke and were withdrawn to rest"),
     "lethal_adoptions": (FLOW, "companies (of 100 men) that adopted unofficial lethal discipline"),

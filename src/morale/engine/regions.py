@@ -161,3 +161,17 @@ def load_regions() -> Regions:
         unemployment=np.array([_fill(unemployment[c]) for c in codes]),
         poverty=np.array([_fill(poverty[c]) for c in codes]),
     )
+
+
+def regions_from_spec(specs) -> Regions:
+    """Regions a scenario declares: men spread evenly over ages 18-59, constant cohorts and inputs."""
+    flat = np.ones(len(YEARS))
+    return Regions(
+        codes=tuple(r.code for r in specs),
+        names=tuple(r.name for r in specs),
+        men_by_age=np.array([np.full(N_AGES, r.men_18_59 / N_AGES) for r in specs]),
+        cohort_by_year=np.array([np.full(19, r.annual_cohort) for r in specs]),
+        wage=np.array([flat * r.wage for r in specs]),
+        unemployment=np.array([flat * r.unemployment for r in specs]),
+        poverty=np.array([flat * r.poverty for r in specs]),
+    )

@@ -20,7 +20,7 @@ from morale.engine.context import Context
 from morale.engine.kernels import enlist_all
 from morale.engine.observe import record
 from morale.engine.recorder import Recorder
-from morale.engine.regions import load_regions
+from morale.engine.regions import load_regions, regions_from_spec
 from morale.engine.rng import process_keys, run_seed
 from morale.engine.state import new_state, unit_size
 from morale.processes import combat, deployment, discipline, economy, morale, recruitment, service, training
@@ -76,7 +76,8 @@ class Simulation:
         self.replicate = replicate
         self.check = check
         self.calendar = Calendar(self.scenario.start, self.scenario.end)
-        regions = load_regions()
+        specs = self.scenario.population.regions
+        regions = load_regions() if specs is None else regions_from_spec(specs)
         self.ctx = Context(
             params=self.scenario.model_copy(deep=True),
             calendar=self.calendar,

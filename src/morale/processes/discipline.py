@@ -65,13 +65,16 @@ def _punish(army, people, n_soldiers, week, key, regimes, cap_share, detention_w
         outcome = EXECUTE if u < execute else PENAL if u < execute + penal else (
             DETAIN if u < execute + penal + detain else RETURN)
         if outcome == EXECUTE:
-            cap = math.floor(cap_share * unit_members[unit] + uniform(key, week, 52, unit))
+            # at least one a week, so that a coarse scale (units of 5 agents) does not forbid executions
+            cap = max(1.0, math.floor(cap_share * unit_members[unit] + uniform(key, week, 52, unit)))
             if unit_state[C.U_EXECUTIONS_WEEK, unit] >= cap:
                 outcome = DETAIN  # the cap binds: the man is held instead
         if outcome == EXECUTE:
             leave_service(army, people, row, C.DEAD)
             unit_state[C.U_EXECUTIONS_WEEK, unit] += 1.0
             flows[C.F_EXECUTIONS, stream] += 1
+            if regime == C.LETHAL and not refused:
+                flows[C.F_BLOCKING_SHOT, stream] += 1
         elif outcome == PENAL:
             soldiers[C.S_PENAL_UNTIL, row] = week + penal_weeks
             flows[C.F_PENAL_TRANSFERS, stream] += 1

@@ -100,12 +100,26 @@ def _unit_week(unit_state, unit_members, n_units, week, key, fire_p, cohesion_in
 
 
 @njit(cache=True)
+def choice_utilities(p, morale, cohesion, p_death, certainty, severity_refuse, severity_flee, fear, peer, stress,
+                     fire, utilities):
+    """The four utilities of the module docstring, written into `utilities` (advance, refuse, flee, surrender)."""
+    (c_adv, c_ref, c_flee, c_surr, w_m, w_c, w_r, w_stress, w_fear, w_fire_flee, w_fire_surr, w_s, alpha,
+     w_peer) = p[6:20]
+    utilities[C.ADVANCE] = c_adv + w_m * morale + w_c * cohesion - w_r * p_death
+    utilities[C.REFUSE] = (c_ref - w_s * expected_sanction(certainty, severity_refuse, alpha) - w_fear * fear
+                           + w_peer * peer + w_stress * stress)
+    utilities[C.FLEE] = (c_flee - w_s * expected_sanction(certainty, severity_flee, alpha) - w_fear * fear
+                         + w_peer * peer + w_stress * stress + w_fire_flee * fire)
+    utilities[C.SURRENDER] = c_surr + w_peer * peer + w_stress * stress + w_fire_surr * fire
+    return utilities
+
+
+@njit(cache=True)
 def _choose(army, n_soldiers, week, key, p, morale_initial, p_death, regimes, unit_agents, flows):
     """Update every soldier's mind; front soldiers choose; rear soldiers may go absent. Returns mean morale."""
     soldiers, mind, unit_state, unit_regime = army[0], army[6], army[7], army[8]
-    (recovery, loss_morale, stress_contact, stress_loss, rest_decay, fear_decay, c_adv, c_ref, c_flee, c_surr,
-     w_m, w_c, w_r, w_stress, w_fear, w_fire_flee, w_fire_surr, w_s, alpha, w_peer, awol_h, awol_w,
-     awol_return, desert_weeks) = p
+    recovery, loss_morale, stress_contact, stress_loss, rest_decay, fear_decay = p[:6]
+    awol_h, awol_w, awol_return, desert_weeks = p[20:]
     utilities = np.empty(4)
     total_morale = 0.0
     counted = 0
@@ -133,16 +147,10 @@ def _choose(army, n_soldiers, week, key, p, morale_initial, p_death, regimes, un
         counted += 1
         if location == C.FRONT:
             regime = unit_regime[unit]
-            certainty = mind[C.M_CERTAINTY, row]
-            fear = mind[C.M_FEAR, row]
             peer = peer_pressure(unit_state[C.U_DEFECT_SHARE, unit], mind[C.M_THRESHOLD, row])
-            fire = unit_state[C.U_INCOMING_FIRE, unit]
-            utilities[C.ADVANCE] = c_adv + w_m * morale + w_c * unit_state[C.U_COHESION, unit] - w_r * p_death[stream]
-            utilities[C.REFUSE] = (c_ref - w_s * expected_sanction(certainty, regimes[regime, R_SEV_REFUSE], alpha)
-                                   - w_fear * fear + w_peer * peer + w_stress * stress)
-            utilities[C.FLEE] = (c_flee - w_s * expected_sanction(certainty, regimes[regime, R_SEV_FLEE], alpha)
-                                 - w_fear * fear + w_peer * peer + w_stress * stress + w_fire_flee * fire)
-            utilities[C.SURRENDER] = c_surr + w_peer * peer + w_stress * stress + w_fire_surr * fire
+            choice_utilities(p, morale, unit_state[C.U_COHESION, unit], p_death[stream], mind[C.M_CERTAINTY, row],
+                             regimes[regime, R_SEV_REFUSE], regimes[regime, R_SEV_FLEE], mind[C.M_FEAR, row], peer,
+                             stress, unit_state[C.U_INCOMING_FIRE, unit], utilities)
             probabilities = logit_probabilities(utilities)
             u = uniform(key, week, 40, row)
             choice = 0
@@ -180,7 +188,8 @@ def _choose(army, n_soldiers, week, key, p, morale_initial, p_death, regimes, un
     return total_morale / max(counted, 1)
 
 
-def _mind_parameters(ctx: Context) -> np.ndarray:
+def mind_parameters(ctx: Context) -> tuple:
+    """The mind block as the flat tuple the kernels read (order fixed here)."""
     m = ctx.params.mind
     names = ("morale_recovery", "morale_loss_per_loss_share", "stress_per_week_in_contact", "stress_per_loss_share",
              "stress_rest_decay", "fear_decay", "advance_constant", "refuse_constant", "flee_constant",
@@ -212,6 +221,6 @@ def step(state: State, ctx: Context) -> None:
     fire_p = min(1.0, m.fire_probability.value * shape)
     _unit_week(state.unit_state, state.unit_members, n_units, state.week, key, fire_p, m.cohesion_initial.value,
                m.cohesion_recovery.value, m.cohesion_loss_per_loss_share.value, float(ctx.unit_size))
-    mean = _choose(state.army, state.n_soldiers, state.week, key, _mind_parameters(ctx), morale_initial,
+    mean = _choose(state.army, state.n_soldiers, state.week, key, mind_parameters(ctx), morale_initial,
                    perceived_death_risk(ctx, state.week), regimes, float(ctx.unit_size), state.flows)
     state.recorded["soldier_morale_mean"] = mean

@@ -32,6 +32,14 @@ def _sum(*columns: str) -> Callable[[pd.DataFrame, pd.Series, object], float]:
     return lambda s, row, scenario: float(_window(s, row.period_start, row.period_end)[list(columns)].sum().sum())
 
 
+def _ratio(numerator: str, denominator: str) -> Callable[[pd.DataFrame, pd.Series, object], float]:
+    def statistic(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+        w = _window(s, row.period_start, row.period_end)
+        return float(w[numerator].sum() / max(w[denominator].sum(), 1.0))
+
+    return statistic
+
+
 def _cumulative_killed(s: pd.DataFrame, row: pd.Series, scenario) -> float:
     return float(s.loc[s.index <= row.period_end, "killed"].sum())
 
@@ -60,6 +68,10 @@ STATISTICS: dict[str, tuple[Callable, str]] = {
     "prison_population": (_prisoners, "imprisoned / share of men 18-59 among prisoners"),
     "wounded_per_killed": (_wounded_per_killed, "wounded / killed"),
     "awol_cases_in_court": (_sum("prosecuted_awol"), "sum of prosecuted_awol"),
+    "stalingrad_blocking_shot_share": (_ratio("blocking_shot", "blocking_stops"), "blocking_shot / blocking_stops"),
+    "stalingrad_blocking_returned_share": (_ratio("blocking_returned", "blocking_stops"),
+                                           "blocking_returned / blocking_stops"),
+    "ussr_penal_units_total": (_sum("penal_transfers"), "sum of penal_transfers"),
     "military_cases_since_mobilisation": (_sum("prosecuted"), "sum of prosecuted"),
     "men_charged_since_mobilisation": (_sum("prosecuted"), "sum of prosecuted"),
 }

@@ -117,6 +117,8 @@ def _resolve(spec: str, base: Path | None, seen: tuple[str, ...],
     if not isinstance(parent_spec, str):
         raise ScenarioError(f"{label}: extends: got {parent_spec!r}; expected a scenario name or file path")
     parent, _ = _resolve(parent_spec, folder, (*seen, key), referrer=label)
+    if data.pop("inherit_events", True) is False:  # a scenario of another time replaces the timeline
+        parent = {k: v for k, v in parent.items() if k != "events"}
     return _merge(parent, data, label), label
 
 

@@ -86,7 +86,21 @@ class Event(Strict):
     source: str = Field(min_length=1)
 
 
+class RegionSpec(Strict):
+    """A region a scenario declares itself (a historical case), with constant inputs."""
+
+    code: str = Field(min_length=1)
+    name: str
+    men_18_59: float = Field(gt=0, description="persons")
+    annual_cohort: float = Field(ge=0, description="men turning 18 a year")
+    wage: float = Field(gt=0)
+    unemployment: float = Field(gt=0)
+    poverty: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+
 class Population(Strict):
+    regions: list[RegionSpec] | None = Field(default=None, description="default: Russia's 85 regions")
     prior_service_share: Param
     prior_service_from_age: Param
     mortality_at_18: Param
