@@ -138,7 +138,8 @@ def test_per_capita_outputs_agree_between_scales_10_and_20():
     def per_capita(scale, replicate):
         run = morale.run("russia-2022", scale=scale, seed=11, replicate=replicate, end="2023-12-31")
         men = run.series["persons_created"].iloc[0]
-        return np.array([run.series[v].sum() / men * 1e5 for v in ("killed", "recruits_contract", "serving", "refusals", "flights")])
+        variables = ("killed", "recruits_contract", "serving", "refusals", "flights")
+        return np.array([run.series[v].sum() / men * 1e5 for v in variables])
 
     at10 = np.array([per_capita(10, i) for i in range(2)])
     at20 = np.array([per_capita(20, i) for i in range(4)])
