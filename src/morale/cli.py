@@ -190,26 +190,67 @@ def show(scenario: str = typer.Argument("russia-2022"),
 @app.command()
 def validate(
     only: str = typer.Option(None, help="comma-separated patterns, e.g. F3,F6"),
-    runs: int = typer.Option(20, min=2, help="paired runs per scenario"),
+    runs: int = typer.Option(20, min=2, help="paired runs per scenario (per draw with --robust)"),
     scale: float = typer.Option(20, help="persons per agent"),
     seed: int = typer.Option(0),
     end: str = typer.Option(None, help="last date of every run (default: each pattern's)"),
+    robust: int = typer.Option(None, min=2, help="check each pattern on N Latin-hypercube draws of the ranged "
+                                                 "parameters; report the share of draws in which it holds"),
+    scheduler: str = typer.Option("processes", help="inprocess, processes, local (Dask) or tcp://HOST:PORT"),
+    workers: int = typer.Option(None, help="worker processes (default: all cores)"),
+    out: Path = typer.Option(None, help="experiment folder: checkpoint every run (resumable)"),
+    resume: bool = typer.Option(False, help="continue the validation in --out"),
+    force: bool = typer.Option(False, help="overwrite a non-empty --out"),
     as_json: bool = typer.Option(False, "--json", help="print only a JSON array"),
 ) -> None:
     """Check the article's patterns (DESIGN s.2) on paired-seed ensembles; exit 1 if any fails."""
-    from morale.experiments.validate import PATTERNS, validate_patterns
+    from morale.experiments.executors import SchedulerError, check_scheduler
+    from morale.experiments.store import ExperimentFolderError
+    from morale.experiments.validate import PATTERNS, validate_patterns, validate_robust
 
     def names() -> list[str]:
         chosen = [n.strip().upper() for n in only.split(",")] if only else list(PATTERNS)
         unknown = [n for n in chosen if n not in PATTERNS]
         if unknown:
             raise UserError(f"--only: unknown pattern {', '.join(unknown)}; known: {', '.join(PATTERNS)}")
+        try:
+            check_scheduler(scheduler, workers)
+        except SchedulerError as err:
+            raise UserError(str(err)) from None
         return chosen
 
     chosen = guarded(names)
     guarded(lambda: _check_scale(scale))
     guarded(lambda: _check_date(end, "--end"))
-    results = validate_patterns(chosen, runs=runs, scale=scale, seed=seed, end=end)
+
+    def folder_errors(action):
+        try:
+            return action()
+        except ExperimentFolderError as err:
+            raise UserError(str(err)) from None
+
+    options = dict(runs=runs, scale=scale, seed=seed, end=end, scheduler=scheduler, workers=workers, out=out,
+                   resume=resume, force=force)
+    if robust:
+        summary, table = guarded(lambda: folder_errors(lambda: validate_robust(chosen, draws=robust, **options)))
+        if out is not None:
+            table.to_parquet(out / "robust.parquet", index=False)
+        if as_json:
+            sys.stdout.write(json.dumps([r.as_dict() for r in summary], indent=2) + "\n")
+        else:
+            view = Table(title=f"patterns over {robust} Latin-hypercube draws ({runs} paired runs each, "
+                               f"scale {scale:g}, seed {seed})")
+            for column in ("pattern", "kind", "held in", "share", "pass", "failing draws"):
+                view.add_column(column, overflow="fold")
+            for r in summary:
+                view.add_row(r.pattern, r.kind, f"{r.held}/{r.draws}", f"{r.share:.0%}",
+                             "[green]pass[/]" if r.passed else "[red]FAIL[/]",
+                             ", ".join(map(str, r.failing_draws)) or "-")
+            console.print(view)
+        if not all(r.passed for r in summary):
+            raise typer.Exit(1)
+        return
+    results = guarded(lambda: folder_errors(lambda: validate_patterns(chosen, **options)))
     if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
     else:
@@ -224,5 +265,3 @@ def validate(
         console.print(table)
     if not all(r.passed for r in results):
         raise typer.Exit(1)
-
-

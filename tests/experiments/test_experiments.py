@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -222,3 +221,17 @@ def test_cli_ensemble_and_errors(tmp_path):
         result = runner.invoke(app, list(args))
         assert result.exit_code == 2 and message in result.output, (args, result.output)
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
+
+
+def test_validate_robust_reports_share_and_kind(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(_app(), ["validate", "--only", "F6", "--robust", "2", "--runs", "2", "--scale", "500",
+                                    "--end", "2023-06-30", "--scheduler", "inprocess", "--out", str(tmp_path),
+                                    "--json"])
+    summary = json.loads(result.stdout)
+    assert [(s["pattern"], s["kind"], s["draws"]) for s in summary] == [("F6", "verification", 2)]
+    assert summary[0]["share"] == summary[0]["held"] / 2
+    table = pd.read_parquet(tmp_path / "robust.parquet")
+    assert list(table["draw"]) == [0, 1] and "combat.intensity" in table.columns
+    records = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
+    assert len(records) == 4 and all(r["outcomes"]["conservation_error"] <= 1e-6 for r in records)

@@ -79,9 +79,10 @@ def execute(task: Task) -> dict[str, Any]:
 
 
 def _execute_function(task: Task, result: dict[str, Any]) -> None:
+    _single_thread()
     value = task.model.fn(**{k: _plain(v) for k, v in task.params.items()})
     values = value if isinstance(value, dict) else {task.model.outputs[0]: value}
-    result["outcomes"] = {name: float(values[name]) for name in task.outcomes}
+    result["outcomes"] = {name: _plain_value(values[name]) for name in task.outcomes}
 
 
 def _execute_simulator(task: Task, result: dict[str, Any]) -> None:
@@ -142,6 +143,11 @@ def conservation_error(series, statuses) -> float:
     soldiers = values[:, locations].sum(axis=1) - values[:, cols["serving"]]
     worst = float(max(np.abs(persons).max(initial=0.0), np.abs(soldiers).max(initial=0.0)))
     return worst if math.isfinite(worst) else float("inf")
+
+
+def _plain_value(value: Any) -> Any:
+    """A number as float; anything else (a list of problems, say) as it is (it must be JSON-able)."""
+    return float(value) if isinstance(value, int | float | np.number) else value
 
 
 def _plain(value: Any) -> Any:

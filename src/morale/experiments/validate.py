@@ -3,6 +3,13 @@
 Run i of a pattern uses `SeedSequence(seed, spawn_key=(i,))` in both the default and the counterfactual
 (common random numbers). An effect is default minus counterfactual; its 95% interval is the paired-t
 interval of the per-run differences. A pattern of several claims passes only if all of them hold.
+
+Runs go through the experiment executors (`morale.experiments.executors`): a worker makes the run and
+returns its per-run measures (`measure_run`), which are checkpointed in `--out` like any experiment's runs.
+Robust validation (`robust=N`) checks each pattern on N Latin-hypercube draws of the default scenario's
+ranged parameters (the same draw in the counterfactual, except where the counterfactual sets a parameter
+itself), each draw an ensemble with the same paired seeds; a *validation* pattern passes only if it holds
+in at least 90% of the draws, a *verification* pattern (a mechanism the design states) in all of them.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from morale.results.run import Run
 
 LONG_END = "2042-12-31"
 SHARE_SERIES = ("shortfall_pressure",)
+DEFAULT = "russia-2022"
+VALIDATION_SHARE = 0.9
+KIND = {"F3": "verification", "F6": "verification", "F10": "verification"}  # or "validation"
 
 
 @dataclass
@@ -39,18 +49,110 @@ class PatternResult:
 
 
 class Ensemble:
-    """Runs of one scenario, shared by the patterns that need them (each run made once)."""
+    """Runs of one scenario, shared by the patterns that need them (each run made once).
 
-    def __init__(self, runs: int, scale: float, seed: int, end: str | None):
+    `measures` runs through an executor and returns each run's `measure_run` dict (checkpointed in `store`
+    when given); `runs` keeps the old in-process path returning whole `Run`s.
+    """
+
+    def __init__(self, runs: int, scale: float, seed: int, end: str | None, scheduler: str = "inprocess",
+                 workers: int | None = None, store=None, overrides: dict | None = None, label: str = ""):
         self.n, self.scale, self.seed, self.end = runs, scale, seed, end
+        self.scheduler, self.workers, self.store = scheduler, workers, store
+        self.overrides, self.label = overrides or {}, label
         self._cache: dict[tuple[str, str | None, float], list[Run]] = {}
+        self._measures: dict[tuple, list[dict]] = {}
 
     def runs(self, scenario: str, end: str | None = None, scale: float | None = None) -> list[Run]:
         key = (scenario, end or self.end, scale or self.scale)
         if key not in self._cache:
-            self._cache[key] = [morale.run(scenario, seed=self.seed, scale=key[2], end=key[1], replicate=i)
+            self._cache[key] = [morale.run(scenario, seed=self.seed, scale=key[2], end=key[1], replicate=i,
+                                           overrides=self.overrides_for(scenario) or None)
                                 for i in range(self.n)]
         return self._cache[key]
+
+    def overrides_for(self, scenario: str) -> dict:
+        return counterfactual_overrides(scenario, self.overrides) if scenario != DEFAULT else dict(self.overrides)
+
+    def tasks(self, scenario: str, end: str | None = None, scale: float | None = None) -> list:
+        from morale.experiments.tasks import FunctionModel, Task
+
+        end, scale = end or self.end, scale or self.scale
+        tag = f"{self.label}{scenario}-{end or 'end'}-s{scale:g}"
+        model = FunctionModel(measure_run, MEASURES)
+        return [Task(key=f"{tag}-r{i:03d}", model=model, seed=self.seed, replicate=i,
+                     params={"scenario": scenario, "seed": self.seed, "replicate": i, "scale": scale, "end": end,
+                             "overrides": self.overrides_for(scenario)},
+                     outcomes=MEASURES, labels={"scenario": scenario, "end": end, "scale": scale})
+                for i in range(self.n)]
+
+    def prefetch(self, needs: list[tuple[str, str | None, float | None]]) -> None:
+        """Run every task of these (scenario, end, scale) ensembles at once (one executor pass)."""
+        prefetch([self], needs)
+
+    def measures(self, scenario: str, end: str | None = None, scale: float | None = None) -> list[dict]:
+        key = (scenario, end or self.end, scale or self.scale)
+        if key not in self._measures:
+            self.prefetch([(scenario, end, scale)])
+        found = self._measures[key]
+        failed = [r for r in found if r["status"] != "ok"]
+        if failed:
+            raise RunFailed(f"{len(failed)} of {len(found)} runs of {scenario} failed: {failed[0]['error']} "
+                            f"(seed {failed[0]['seed']}, replicate {failed[0]['replicate']})")
+        return [r["outcomes"] for r in found]
+
+
+class RunFailed(RuntimeError):
+    pass
+
+
+def prefetch(ensembles: list[Ensemble], needs: list[tuple[str, str | None, float | None]]) -> None:
+    """Run the tasks of several ensembles' needs in one pass through the first ensemble's executor."""
+    from morale.experiments.runner import open_store, run_tasks
+
+    first = ensembles[0]
+    todo, owners = [], []
+    for ens in ensembles:
+        for scenario, end, scale in needs:
+            key = (scenario, end or ens.end, scale or ens.scale)
+            if key not in ens._measures:
+                tasks = ens.tasks(scenario, end, scale)
+                todo += tasks
+                owners.append((ens, key, [t.key for t in tasks]))
+    if not todo:
+        return
+    if first.store is None:
+        first.store = open_store(None, {"kind": "validate"}, False, False)
+    records = run_tasks(todo, first.store, first.scheduler, first.workers, progress=False, title="validate")
+    for ens, key, keys in owners:
+        ens._measures[key] = [records[k] for k in keys]
+
+
+MEASURES = ("killed_per_front_week", "pmc_contract_ratio", "pardoned", "problems", "conservation_error")
+
+
+def measure_run(scenario: str, seed: int, replicate: int, scale: float, end: str | None,
+                overrides: dict) -> dict:
+    """One run's measures for the patterns (computed in the worker; only these small numbers travel)."""
+    from morale.engine import codes as C
+    from morale.experiments.tasks import conservation_error
+
+    run = morale.run(scenario, seed=seed, replicate=replicate, scale=scale, end=end, overrides=overrides or None)
+    ratio = per_front_week(run, "killed", "convict_pmc") / max(per_front_week(run, "killed", "contract"), 1e-12)
+    return {"killed_per_front_week": per_front_week(run, "killed"), "pmc_contract_ratio": ratio,
+            "pardoned": float(run.series["pardoned"].sum()), "problems": long_run_problems(run),
+            "conservation_error": conservation_error(run.series, C.STATUS_NAMES)}
+
+
+def counterfactual_overrides(scenario: str, overrides: dict) -> dict:
+    """A draw applied to a counterfactual: every drawn parameter except those the counterfactual sets itself."""
+    if not overrides:
+        return {}
+    from morale.experiments.parameters import all_parameters
+    from morale.scenario.loader import load_scenario
+
+    base, other = all_parameters(load_scenario(DEFAULT)), all_parameters(load_scenario(scenario))
+    return {k: v for k, v in overrides.items() if k in other and k in base and other[k].value == base[k].value}
 
 
 def per_front_week(run: Run, flow: str, stream: str | None = None) -> float:
@@ -70,10 +172,10 @@ def paired_interval(differences: np.ndarray) -> tuple[float, float, float]:
     return mean, mean - half, mean + half
 
 
-def compare_pattern(name: str, ens: Ensemble, counterfactual: str, measure: Callable[[Run], float],
+def compare_pattern(name: str, ens: Ensemble, counterfactual: str, measure: str,
                     statistic: str, default_higher: bool) -> PatternResult:
-    base = np.array([measure(r) for r in ens.runs("russia-2022")])
-    other = np.array([measure(r) for r in ens.runs(counterfactual)])
+    base = np.array([m[measure] for m in ens.measures(DEFAULT)])
+    other = np.array([m[measure] for m in ens.measures(counterfactual)])
     effect, low, high = paired_interval(base - other)
     passed = low > 0 if default_higher else high < 0
     direction = "higher" if default_higher else "lower"
@@ -83,15 +185,14 @@ def compare_pattern(name: str, ens: Ensemble, counterfactual: str, measure: Call
 
 
 def f3(ens: Ensemble) -> PatternResult:
-    return compare_pattern("F3", ens, "russia-2022-long-training", lambda r: per_front_week(r, "killed"),
+    return compare_pattern("F3", ens, "russia-2022-long-training", "killed_per_front_week",
                            "killed per front soldier-week, whole run", default_higher=True)
 
 
 def f6(ens: Ensemble) -> PatternResult:
-    runs = ens.runs("russia-2022")
-    ratios = np.array([per_front_week(r, "killed", "convict_pmc") / max(per_front_week(r, "killed", "contract"),
-                                                                         1e-12) for r in runs])
-    pardons = np.array([r.series["pardoned"].sum() for r in runs])
+    measures = ens.measures(DEFAULT)
+    ratios = np.array([m["pmc_contract_ratio"] for m in measures])
+    pardons = np.array([m["pardoned"] for m in measures])
     mean, low, high = paired_interval(ratios)
     passed = low >= 2.0 and bool((pardons > 0).all())
     detail = f"ratio {mean:.3g} (needs CI above 2); pardons per run min {pardons.min():,.0f}"
@@ -121,10 +222,10 @@ def long_run_problems(run: Run) -> list[str]:
 def f10(ens: Ensemble) -> PatternResult:
     coarse = max(ens.scale, 50.0)
     problems: list[str] = []
-    runs = ens.runs("russia-2022", end=LONG_END, scale=coarse)
-    for i, run in enumerate(runs):
-        problems += [f"run {i}: {p}" for p in long_run_problems(run)]
-    detail = "; ".join(problems) if problems else f"{len(runs)} runs to {LONG_END} at scale {coarse:g}: clean"
+    measures = ens.measures(DEFAULT, end=LONG_END, scale=coarse)
+    for i, m in enumerate(measures):
+        problems += [f"run {i}: {p}" for p in m["problems"]]
+    detail = "; ".join(problems) if problems else f"{len(measures)} runs to {LONG_END} at scale {coarse:g}: clean"
     return PatternResult("F10", not problems, "conservation, finiteness, no stock pinned, 2022-2042",
                          None, None, None, detail)
 
@@ -132,18 +233,100 @@ def f10(ens: Ensemble) -> PatternResult:
 PATTERNS: dict[str, Callable[[Ensemble], PatternResult]] = {"F3": f3, "F6": f6, "F10": f10}
 
 
+NEEDS: dict[str, Callable[[Ensemble], list[tuple[str, str | None, float | None]]]] = {
+    "F3": lambda ens: [(DEFAULT, None, None), ("russia-2022-long-training", None, None)],
+    "F6": lambda ens: [(DEFAULT, None, None)],
+    "F10": lambda ens: [(DEFAULT, LONG_END, max(ens.scale, 50.0))],
+}
+
+
+def _judge(name: str, ens: Ensemble) -> PatternResult:
+    try:
+        return PATTERNS[name](ens)
+    except (ConservationError, RunFailed) as err:
+        return PatternResult(name, False, "", None, None, None, f"runs failed: {err}")
+
+
+def _store(out, spec: dict, resume: bool, force: bool):
+    if out is None:
+        return None
+    from morale.experiments.store import Store
+
+    return Store(out, spec, resume=resume, force=force)
+
+
 def validate_patterns(names: list[str], runs: int = 20, scale: float = 20, seed: int = 0,
-                      end: str | None = None) -> list[PatternResult]:
-    """Check the named patterns in F order; a run that breaks conservation fails its pattern."""
-    ens = Ensemble(runs, scale, seed, end)
+                      end: str | None = None, scheduler: str = "inprocess", workers: int | None = None,
+                      out=None, resume: bool = False, force: bool = False) -> list[PatternResult]:
+    """Check the named patterns in F order; a run that fails or breaks conservation fails its pattern."""
     order = [n for n in PATTERNS if n in names]
-    results = []
+    spec = {"kind": "validate", "patterns": order, "runs": runs, "scale": scale, "seed": seed, "end": end}
+    ens = Ensemble(runs, scale, seed, end, scheduler, workers, _store(out, spec, resume, force))
+    needs = [need for name in order if name in NEEDS for need in NEEDS[name](ens)]
+    if needs:
+        ens.prefetch(needs)
+    return [_judge(name, ens) for name in order]
+
+
+@dataclass
+class RobustResult:
+    pattern: str
+    kind: str
+    draws: int
+    held: int
+    share: float
+    passed: bool
+    failing_draws: list[int]
+    detail: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def robust_draws(n: int, seed: int) -> tuple[list[str], list[dict[str, float]]]:
+    """N Latin-hypercube draws of every ranged parameter of the default scenario."""
+    from morale.experiments.parameters import latin_hypercube, ranged_parameters
+    from morale.scenario.loader import load_scenario
+
+    params = list(ranged_parameters(load_scenario(DEFAULT)).values())
+    return [p.name for p in params], latin_hypercube(params, n, seed)
+
+
+def validate_robust(names: list[str], draws: int = 50, runs: int = 4, scale: float = 20, seed: int = 0,
+                    end: str | None = None, scheduler: str = "processes", workers: int | None = None,
+                    out=None, resume: bool = False, force: bool = False):
+    """Each pattern on `draws` Latin-hypercube draws (each an ensemble of `runs` paired runs).
+
+    Returns (per-pattern summary, per-draw table: draw, parameter values, pattern -> held)."""
+    order = [n for n in PATTERNS if n in names]
+    param_names, points = robust_draws(draws, seed)
+    spec = {"kind": "validate-robust", "patterns": order, "draws": draws, "runs": runs, "scale": scale,
+            "seed": seed, "end": end}
+    store = _store(out, spec, resume, force)
+    ensembles = [Ensemble(runs, scale, seed, end, scheduler, workers, store, overrides=point, label=f"d{d:03d}-")
+                 for d, point in enumerate(points)]
+    needs = [need for name in order if name in NEEDS for need in NEEDS[name](ensembles[0])]
+    if needs:
+        prefetch(ensembles, needs)
+    rows = []
+    for d, (ens, point) in enumerate(zip(ensembles, points)):
+        row = {"draw": d, **point}
+        for name in order:
+            result = _judge(name, ens)
+            row[name] = result.passed
+            row[f"{name} detail"] = result.detail
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    summary = []
     for name in order:
-        try:
-            results.append(PATTERNS[name](ens))
-        except ConservationError as err:
-            results.append(PatternResult(name, False, "", None, None, None, f"conservation broken: {err}"))
-    return results
+        kind = KIND.get(name, "validation")
+        held = int(table[name].sum())
+        share = held / len(table)
+        needed = VALIDATION_SHARE if kind == "validation" else 1.0
+        failing = [int(d) for d in table.loc[~table[name], "draw"]]
+        summary.append(RobustResult(name, kind, len(table), held, share, share >= needed, failing,
+                                    f"needs {needed:.0%} of draws ({kind})"))
+    return summary, table
 
 
 def summary_frame(results: list[PatternResult]) -> pd.DataFrame:
