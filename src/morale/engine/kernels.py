@@ -196,3 +196,30 @@ def count_civilians(status, prior, lo, hi, prior_required):
             if status[i] == C.CIVILIAN and (prior_required < 0 or prior[i] == prior_required):
                 total += 1
     return total
+
+
+@njit(cache=True)
+def compact_soldiers(soldiers, mind, soldier_of, n_soldiers):
+    """Drop the rows of men who no longer serve, keeping order; returns the new row count. Weekly kernels
+    loop over rows, so a table that only grew would slow every week down."""
+    kept = 0
+    for row in range(n_soldiers):
+        if soldiers[C.S_LOCATION, row] == C.REMOVED:
+            continue
+        if kept != row:
+            soldiers[:, kept] = soldiers[:, row]
+            mind[:, kept] = mind[:, row]
+        soldier_of[soldiers[C.S_PERSON, kept]] = kept
+        kept += 1
+    return kept
+
+
+@njit(cache=True)
+def located_by_stream(soldiers, n_soldiers, n_locations, n_streams):
+    """Serving soldiers counted by location and stream."""
+    counts = np.zeros((n_locations, n_streams), np.int64)
+    for row in range(n_soldiers):
+        location = soldiers[C.S_LOCATION, row]
+        if location >= 0:
+            counts[location, soldiers[C.S_STREAM, row]] += 1
+    return counts

@@ -6,7 +6,7 @@ import numpy as np
 
 from morale.engine import codes as C
 from morale.engine.context import Context
-from morale.engine.kernels import count_civilians
+from morale.engine.kernels import count_civilians, located_by_stream
 from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
 from morale.engine.state import State
 from morale.processes.combat import intensity
@@ -27,13 +27,6 @@ UNIT_FLOWS = ("units_broken", "lethal_adoptions")  # counted in companies of `ar
 def companies_per_unit(ctx: Context) -> float:
     """Companies of `army.unit_persons` men that one model unit stands for (more than one above scale 20)."""
     return ctx.unit_size * ctx.scale / ctx.params.army.unit_persons.value
-
-
-def _location_by_stream(state: State) -> np.ndarray:
-    rows = state.soldiers[:, : state.n_soldiers]
-    active = rows[C.S_LOCATION] >= 0
-    index = rows[C.S_LOCATION, active].astype(np.int64) * C.N_STREAMS + rows[C.S_STREAM, active]
-    return np.bincount(index, minlength=C.N_LOCATIONS * C.N_STREAMS).reshape(C.N_LOCATIONS, C.N_STREAMS)
 
 
 def _pools(state: State, ctx: Context) -> dict[str, float]:
@@ -58,7 +51,8 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
         rec.set(w, name, counts[i])
     rec.set(w, "persons_created", counts[: C.UNBORN].sum())
 
-    located = _location_by_stream(state) * scale
+    state.located = located_by_stream(state.soldiers, state.n_soldiers, C.N_LOCATIONS, C.N_STREAMS)
+    located = state.located * scale
     for i, loc in enumerate(C.LOCATION_NAMES):
         rec.set(w, f"soldiers_{loc}", located[i].sum())
     # the shortfall is what deployment could not fill this week, before combat losses

@@ -31,6 +31,9 @@ from morale.scenario.schema import Param, Scenario
 SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, service)
 
 
+COMPACT_EVERY_WEEKS = 13
+
+
 class ConservationError(AssertionError):
     """Persons were created or lost: the status counts no longer add up to the persons created."""
 
@@ -123,6 +126,8 @@ class Simulation:
             process.step(self.state, self.ctx)
         self._check_conservation()
         record(self.state, self.ctx, self.recorder)
+        if self.state.week % COMPACT_EVERY_WEEKS == 0:
+            self.state.compact()
         self.state.week += 1
 
     def run(self, progress=None) -> None:

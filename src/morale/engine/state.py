@@ -14,7 +14,7 @@ import numpy as np
 
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
-from morale.engine.kernels import age_slices
+from morale.engine.kernels import age_slices, compact_soldiers
 from morale.engine.regions import FIRST_AGE, N_AGES, Regions
 from morale.scenario.schema import Scenario
 
@@ -51,6 +51,7 @@ class State:
     unemployment: np.ndarray | None = None  # float64 per region, %, this week
     poverty: np.ndarray | None = None  # float64 per region, %, this week
     shortfall_pressure: float = 0.0  # 0..1, the state's response to a front shortfall
+    located: np.ndarray | None = None  # agents by (location, stream) at the end of last week
     front_deployed: tuple[float, float] = (0.0, 0.0)  # (demand, front) in agents after last deployment
     contract_killed: np.ndarray | None = None  # killed contract-type soldiers, per week of the run
     quota_carry: np.ndarray = field(default_factory=lambda: np.zeros(4))  # fractions of an agent owed
@@ -88,6 +89,11 @@ class State:
         """Per region, rows of created men aged min_age to max_age years inclusive, this week."""
         return age_slices(self.birth_week, self.block, self.next_entry, self.week,
                           int(round(min_age * WEEKS_PER_YEAR)), int(round((max_age + 1) * WEEKS_PER_YEAR)))
+
+    def compact(self) -> None:
+        """Drop soldier rows of men who left service (every kernel loops over rows)."""
+        self.n_soldiers = compact_soldiers(self.soldiers, self.mind, self.soldier, self.n_soldiers)
+        self.minds_set = min(self.minds_set, self.n_soldiers)
 
     def reset_flows(self) -> None:
         self.flows[:] = 0

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 
 @njit(cache=True)
 def logit_probabilities(utilities):
-    """Multinomial logit: p_k = exp(u_k) / sum_j exp(u_j), computed stably (max subtracted)."""
+    """Multinomial logit: p_k = exp(u_k) / sum_j exp(u_j), computed stably (max subtracted). Overwrites and
+    returns `utilities`, so the weekly kernel allocates nothing per soldier."""
     top = utilities.max()
-    weights = np.exp(utilities - top)
-    return weights / weights.sum()
+    total = 0.0
+    for k in range(len(utilities)):
+        utilities[k] = math.exp(utilities[k] - top)
+        total += utilities[k]
+    for k in range(len(utilities)):
+        utilities[k] /= total
+    return utilities
 
 
 @njit(cache=True)

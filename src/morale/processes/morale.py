@@ -75,7 +75,8 @@ def _initialise(army, first_row, n_soldiers, first_unit, n_units, morale_initial
         mind[C.M_STRESS, row] = 0.0
         mind[C.M_FEAR, row] = 0.0
         mind[C.M_CERTAINTY, row] = regimes[unit_regime[soldiers[C.S_UNIT, row]], R_PRIOR]
-        z = normal_from_uniforms(uniform(key, 0, 7, row), uniform(key, 0, 8, row))
+        person = soldiers[C.S_PERSON, row]  # drawn per man, so rows moved by compaction do not matter
+        z = normal_from_uniforms(uniform(key, 0, 7, person), uniform(key, 0, 8, person))
         mind[C.M_THRESHOLD, row] = threshold_mean + threshold_sd * z
 
 
@@ -172,7 +173,7 @@ def _choose(army, n_soldiers, week, key, p, morale_initial, p_death, regimes, un
                 soldiers[C.S_LOCATION, row] = C.CAPTURED
         elif location == C.REAR:
             hazard = awol_h * math.exp(awol_w * (stress + 0.5 - morale))
-            if uniform(key, week, 41, row) < 1.0 - math.exp(-hazard):
+            if uniform(key, week, 41, row) < hazard * (1.0 - 0.5 * hazard):  # 1 - exp(-h) to second order
                 soldiers[C.S_LOCATION, row] = C.AWOL
                 soldiers[C.S_AWAY_WEEKS, row] = 0
                 flows[C.F_AWOL, stream] += 1

@@ -88,9 +88,7 @@ def perceived_contract_risk(state: State, ctx: Context) -> float:
     window = max(1, int(contract.risk_window_weeks.value))
     recent = state.contract_killed[max(0, state.week - window) : state.week]
     weekly = recent.sum() / max(len(recent), 1)
-    active = state.soldiers[C.S_LOCATION, : state.n_soldiers] != C.REMOVED
-    streams = state.soldiers[C.S_STREAM, : state.n_soldiers][active]
-    strength = np.isin(streams, CONTRACT_TYPE).sum()
+    strength = 0 if state.located is None else state.located[:, list(CONTRACT_TYPE)].sum()  # last week's
     return float(contract.leak_fraction_placeholder.value * weekly * 52.0 / max(strength, 1))
 
 
