@@ -16,13 +16,21 @@ runner = CliRunner()
 
 
 def test_validate_json_passes_f3_f6_f10():
-    result = runner.invoke(app, ["validate", "--runs", "4", "--scale", "200", "--json"])
+    result = runner.invoke(app, ["validate", "--only", "F3,F6,F10", "--runs", "4", "--scale", "200", "--json"])
     patterns = json.loads(result.stdout)
     assert [p["pattern"] for p in patterns] == ["F3", "F6", "F10"]
     assert set(patterns[0]) == {"pattern", "passed", "statistic", "effect", "ci_low", "ci_high", "detail"}
     assert all(p["passed"] for p in patterns), patterns
     assert patterns[0]["effect"] > 0 and patterns[1]["effect"] is None
     assert result.exit_code == 0
+
+
+def test_f4_lethal_discipline_lowers_refusals():
+    """F4 (a) rests on contagion inside units, so it runs at scale 20 (DESIGN: contagion needs 20 or finer)."""
+    result = runner.invoke(app, ["validate", "--only", "F4", "--runs", "3", "--scale", "20", "--end", "2024-12-31",
+                                 "--json"])
+    (f4,) = json.loads(result.stdout)
+    assert f4["passed"] and f4["effect"] < 0, f4
 
 
 def test_validate_only_and_unknown_pattern():

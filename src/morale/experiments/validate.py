@@ -31,7 +31,8 @@ LONG_END = "2042-12-31"
 SHARE_SERIES = ("shortfall_pressure",)
 DEFAULT = "russia-2022"
 VALIDATION_SHARE = 0.9
-KIND = {"F3": "verification", "F6": "verification", "F10": "verification"}  # or "validation"
+KIND = {"F3": "verification", "F4": "validation", "F6": "verification", "F10": "verification"}
+LEGAL = "russia-2022-legal-discipline"
 
 
 @dataclass
@@ -128,7 +129,30 @@ def prefetch(ensembles: list[Ensemble], needs: list[tuple[str, str | None, float
         ens._measures[key] = [records[k] for k in keys]
 
 
-MEASURES = ("killed_per_front_week", "pmc_contract_ratio", "pardoned", "problems", "conservation_error")
+def _window_sum(run: Run, name: str, start: str | None = None, end: str | None = None) -> float:
+    return float(run.series[name].loc[start:end].sum())
+
+
+def _window_mean(run: Run, name: str, start: str | None = None, end: str | None = None) -> float:
+    return float(run.series[name].loc[start:end].mean())
+
+
+def _last_year(run: Run, name: str) -> float:
+    return float(run.series[name].iloc[-52:].mean())
+
+
+# What each pattern reads from a run: computed in the worker, so only these numbers travel.
+RUN_MEASURES: dict[str, Callable[[Run], object]] = {
+    "killed_per_front_week": lambda r: per_front_week(r, "killed"),
+    "pmc_contract_ratio": lambda r: per_front_week(r, "killed", "convict_pmc")
+    / max(per_front_week(r, "killed", "contract"), 1e-12),
+    "pardoned": lambda r: _window_sum(r, "pardoned"),
+    "pmc_executions": lambda r: float(r.stream("executions")["convict_pmc"].sum()),
+    **{f"{flow}_per_front_week": (lambda r, f=flow: per_front_week(r, f))
+       for flow in ("refusals", "flights", "surrenders", "awol")},
+    "problems": lambda r: long_run_problems(r),
+}
+MEASURES = (*RUN_MEASURES, "conservation_error")
 
 
 def measure_run(scenario: str, seed: int, replicate: int, scale: float, end: str | None,
@@ -138,9 +162,7 @@ def measure_run(scenario: str, seed: int, replicate: int, scale: float, end: str
     from morale.experiments.tasks import conservation_error
 
     run = morale.run(scenario, seed=seed, replicate=replicate, scale=scale, end=end, overrides=overrides or None)
-    ratio = per_front_week(run, "killed", "convict_pmc") / max(per_front_week(run, "killed", "contract"), 1e-12)
-    return {"killed_per_front_week": per_front_week(run, "killed"), "pmc_contract_ratio": ratio,
-            "pardoned": float(run.series["pardoned"].sum()), "problems": long_run_problems(run),
+    return {**{name: measure(run) for name, measure in RUN_MEASURES.items()},
             "conservation_error": conservation_error(run.series, C.STATUS_NAMES)}
 
 
@@ -189,13 +211,30 @@ def f3(ens: Ensemble) -> PatternResult:
                            "killed per front soldier-week, whole run", default_higher=True)
 
 
+def f4(ens: Ensemble) -> PatternResult:
+    """(a) Lethal discipline lowers refusals per front soldier-week (flights, surrenders and AWOL reported
+    beside it, with no required direction)."""
+    refusals = compare_pattern("F4", ens, LEGAL, "refusals_per_front_week",
+                               "(a) refusals per front soldier-week, whole run", default_higher=False)
+    beside = []
+    for measure in ("flights_per_front_week", "surrenders_per_front_week", "awol_per_front_week"):
+        other = compare_pattern("F4", ens, LEGAL, measure, measure, default_higher=False)
+        beside.append(f"{measure.removesuffix('_per_front_week')} {other.effect:+.3g} [{other.ci_low:.3g}, "
+                      f"{other.ci_high:.3g}]")
+    refusals.detail = f"(a) {refusals.detail}; beside it: {'; '.join(beside)}"
+    return refusals
+
+
 def f6(ens: Ensemble) -> PatternResult:
+    """Convict units: a high death rate, pardons at six months, under the private company's lethal regime."""
     measures = ens.measures(DEFAULT)
     ratios = np.array([m["pmc_contract_ratio"] for m in measures])
     pardons = np.array([m["pardoned"] for m in measures])
+    executions = np.array([m["pmc_executions"] for m in measures])
     mean, low, high = paired_interval(ratios)
-    passed = low >= 2.0 and bool((pardons > 0).all())
-    detail = f"ratio {mean:.3g} (needs CI above 2); pardons per run min {pardons.min():,.0f}"
+    passed = low >= 2.0 and bool((pardons > 0).all()) and bool((executions > 0).all())
+    detail = (f"ratio {mean:.3g} (needs CI above 2); pardons per run min {pardons.min():,.0f}; "
+              f"convict_pmc executions per run min {executions.min():,.0f} (lethal regime)")
     return PatternResult("F6", bool(passed), "convict_pmc over contract killed per front soldier-week; pardons",
                          None, low, high, detail)
 
@@ -230,11 +269,12 @@ def f10(ens: Ensemble) -> PatternResult:
                          None, None, None, detail)
 
 
-PATTERNS: dict[str, Callable[[Ensemble], PatternResult]] = {"F3": f3, "F6": f6, "F10": f10}
+PATTERNS: dict[str, Callable[[Ensemble], PatternResult]] = {"F3": f3, "F4": f4, "F6": f6, "F10": f10}
 
 
 NEEDS: dict[str, Callable[[Ensemble], list[tuple[str, str | None, float | None]]]] = {
     "F3": lambda ens: [(DEFAULT, None, None), ("russia-2022-long-training", None, None)],
+    "F4": lambda ens: [(DEFAULT, None, None), (LEGAL, None, None)],
     "F6": lambda ens: [(DEFAULT, None, None)],
     "F10": lambda ens: [(DEFAULT, LONG_END, max(ens.scale, 50.0))],
 }
