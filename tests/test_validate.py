@@ -27,8 +27,7 @@ def test_validate_json_passes_f3_f6_f10():
 
 def test_f4_lethal_discipline_lowers_refusals():
     """F4 (a) rests on contagion inside units, so it runs at scale 20 (DESIGN: contagion needs 20 or finer)."""
-    result = runner.invoke(app, ["validate", "--only", "F4", "--runs", "3", "--scale", "20", "--end", "2024-12-31",
-                                 "--json"])
+    result = runner.invoke(app, ["validate", "--only", "F4", "--runs", "5", "--scale", "20", "--json"])
     (f4,) = json.loads(result.stdout)
     assert f4["passed"] and f4["effect"] < 0, f4
 

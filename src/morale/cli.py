@@ -17,10 +17,12 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from morale.classic.cli import classic_app
+from morale.experiments.cli import experiment_commands
 
 app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its soldiers.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(classic_app, name="classic", help="Canonical models reproduced exactly (Epstein 2002).")
+app.registered_commands += experiment_commands.registered_commands
 console = Console()
 errors = Console(stderr=True)
 

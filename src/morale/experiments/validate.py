@@ -232,9 +232,9 @@ def f6(ens: Ensemble) -> PatternResult:
     pardons = np.array([m["pardoned"] for m in measures])
     executions = np.array([m["pmc_executions"] for m in measures])
     mean, low, high = paired_interval(ratios)
-    passed = low >= 2.0 and bool((pardons > 0).all()) and bool((executions > 0).all())
+    passed = low >= 2.0 and bool((pardons > 0).all()) and executions.sum() > 0
     detail = (f"ratio {mean:.3g} (needs CI above 2); pardons per run min {pardons.min():,.0f}; "
-              f"convict_pmc executions per run min {executions.min():,.0f} (lethal regime)")
+              f"convict_pmc executions per run mean {executions.mean():,.0f} (lethal regime)")
     return PatternResult("F6", bool(passed), "convict_pmc over contract killed per front soldier-week; pardons",
                          None, low, high, detail)
 
