@@ -53,8 +53,8 @@ FLOW_NAMES = (
     "wounded", "captured", "returned_captives", "invalided", "discharged", "pardoned", "graduated",
     "deployed", "deceived",
     "refusals", "flights", "surrenders", "awol", "desertions", "detentions", "penal_transfers", "executions",
-    "units_broken", "returned_from_awol", "prosecuted", "prosecuted_awol", "blocking_stops", "blocking_shot", "blocking_returned",
-    "lethal_adoptions",
+    "units_broken", "returned_from_awol", "prosecuted", "prosecuted_awol", "blocking_stops", "blocking_shot",
+    "blocking_returned", "lethal_adoptions",
 )
 FLOW = {name: i for i, name in enumerate(FLOW_NAMES)}
 N_FLOWS = len(FLOW_NAMES)
