@@ -43,6 +43,17 @@ UNIT_FIELDS = ("cohesion", "losses_week", "losses_since_rest", "defect_share", "
 (U_COHESION, U_LOSSES_WEEK, U_LOSSES_SINCE_REST, U_DEFECT_SHARE, U_DEFECTORS_WEEK, U_EXECUTIONS_WEEK,
  U_DETENTIONS_WEEK, U_MORALE_MEAN, U_FRONT_MEMBERS, U_REST_UNTIL, U_INCOMING_FIRE,
  U_REFUSALS_RECENT, U_CAUGHT_WEEK) = range(len(UNIT_FIELDS))
+OPPOSITION_NAMES = ("quiet", "active", "violent")
+QUIET, ACTIVE, VIOLENT = range(3)
+# Lists of people kept by the society processes (one int64 row per field; rows are swap-removed).
+ACTIVIST_FIELDS = ("person", "weeks_active")
+A_PERSON, A_WEEKS = range(2)
+JAIL_FIELDS = ("person", "release_week")
+J_PERSON, J_RELEASE = range(2)
+ABROAD_FIELDS = ("person", "left_week")
+B_PERSON, B_LEFT = range(2)
+LEAK_KINDS = ("deaths", "executions", "deceptions", "conscript_deaths", "unit_breaks")
+LEAK_DEATHS, LEAK_EXECUTIONS, LEAK_DECEPTIONS, LEAK_CONSCRIPT_DEATHS, LEAK_UNIT_BREAKS = range(5)
 REGIME_NAMES = ("legal", "punitive", "lethal")
 LEGAL, PUNITIVE, LETHAL = range(3)
 NO_END = -1  # contract_end of a soldier with no fixed end (stop-loss, mobilised)
@@ -55,11 +66,13 @@ FLOW_NAMES = (
     "refusals", "flights", "surrenders", "awol", "desertions", "detentions", "penal_transfers", "executions",
     "units_broken", "returned_from_awol", "prosecuted", "prosecuted_awol", "blocking_stops", "blocking_shot",
     "blocking_returned", "lethal_adoptions",
+    "arrests", "criminal_arrests", "jail_released", "activations", "violent_turns", "emigrants", "returnees",
+    "summoned",
 )
 FLOW = {name: i for i, name in enumerate(FLOW_NAMES)}
 N_FLOWS = len(FLOW_NAMES)
 # The same as plain constants F_<NAME>, because Numba kernels cannot read a dict global.
 globals().update({f"F_{name.upper()}": i for i, name in enumerate(FLOW_NAMES)})
-REGION_FLOW_NAMES = ("recruits", "killed")
+REGION_FLOW_NAMES = ("recruits", "killed", "emigrants", "arrests", "coerced_recruits")
 REGION_FLOW = {name: i for i, name in enumerate(REGION_FLOW_NAMES)}
-RF_RECRUITS, RF_KILLED = range(len(REGION_FLOW_NAMES))
+RF_RECRUITS, RF_KILLED, RF_EMIGRANTS, RF_ARRESTS, RF_COERCED_RECRUITS = range(len(REGION_FLOW_NAMES))

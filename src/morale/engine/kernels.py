@@ -133,6 +133,8 @@ def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_re
             enlist(army, people, n_soldiers, unit_size, i, stream, training_needed, contract_end, deceived)
             n_soldiers += 1
             wanted -= 1
+            if stream == C.COERCED:
+                region_flows[C.RF_COERCED_RECRUITS, region[i]] += 1
             flows[C.F_RECRUITS, stream] += 1
             region_flows[C.RF_RECRUITS, region[i]] += 1
         unfilled += wanted

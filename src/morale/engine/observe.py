@@ -11,6 +11,7 @@ from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
 from morale.engine.state import State
 from morale.processes.combat import intensity
 from morale.processes.deployment import front_demand
+from morale.processes.economy import fiscal_cost
 
 POOL_EVERY_WEEKS = 4
 LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")
@@ -95,9 +96,42 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     }
     for j, name in enumerate(rec.stream_names):
         rec.by_stream_values[w, j] = stream_rows[name]
+    society = state.society
+    region_rows = {
+        "support_private": society.support_private,
+        "opposition_active": society.active_by_region,
+        "known_deaths": society.known_by_region,
+    }
     for j, name in enumerate(rec.region_names):
-        rec.by_region_values[w, j] = state.region_flows[C.REGION_FLOW[name]] * scale
+        rec.by_region_values[w, j] = region_rows[name] if name in region_rows else (
+            state.region_flows[C.REGION_FLOW[name]] * scale)
+    _society(state, ctx, rec, front)
     rec.weeks_recorded = w + 1
+
+
+def _society(state: State, ctx: Context, rec: Recorder, front: float) -> None:
+    w = state.week
+    s = state.society
+    rec.set(w, "opposition_active", s.active_by_region.sum())
+    rec.set(w, "opposition_violent", s.violent_by_region.sum())
+    true_deaths = state.war_dead * ctx.scale
+    rec.set(w, "known_over_true_deaths", s.known_deaths_total / true_deaths if true_deaths > 0 else 0.0)
+    rec.set(w, "legitimacy_mean", float(s.legitimacy.mean()))
+    rec.set(w, "hardship_mean", float(s.hardship.mean()))
+    rec.set(w, "repression_mean", float(s.repression.mean()))
+    pay, bonuses, compensation, bonus = fiscal_cost(state, ctx)
+    cost = pay + bonuses + compensation
+    rec.set(w, "fiscal_cost", cost)
+    rec.set(w, "fiscal_pay", pay)
+    rec.set(w, "fiscal_bonuses", bonuses)
+    rec.set(w, "fiscal_compensation", compensation)
+    rec.set(w, "cost_per_recruit", bonus)
+    rec.set(w, "cost_per_front_soldier_year", cost * 52.0 / max(front, 1.0))
+    killed = rec.by_region_values[: w + 1, rec.region_names.index("killed")].sum(axis=0)
+    rate = np.sort(killed / np.maximum(ctx.derived["men_by_region"], 1.0))
+    decile = max(1, len(rate) // 10)
+    bottom = rate[:decile].mean()
+    rec.set(w, "regional_death_inequality", rate[-decile:].mean() / bottom if bottom > 0 else 0.0)
 
 
 def _horizons(state: State, ctx: Context, rec: Recorder, located: np.ndarray, front: float,

@@ -15,6 +15,7 @@ from numba import njit, uint64
 
 PROCESSES = (
     "initial", "economy", "recruitment", "training", "deployment", "combat", "service", "morale", "discipline",
+    "information", "opinion", "opposition", "emigration", "attributes",
 )
 
 _GOLDEN = uint64(0x9E3779B97F4A7C15)

@@ -23,12 +23,26 @@ from morale.engine.recorder import Recorder
 from morale.engine.regions import load_regions, regions_from_spec
 from morale.engine.rng import process_keys, run_seed
 from morale.engine.state import new_state, unit_size
-from morale.processes import combat, deployment, discipline, economy, morale, recruitment, service, training
+from morale.processes import (
+    combat,
+    deployment,
+    discipline,
+    economy,
+    emigration,
+    information,
+    morale,
+    opinion,
+    opposition,
+    recruitment,
+    service,
+    training,
+)
 from morale.scenario.loader import ScenarioError, active_events, load_scenario, resolve_target
 from morale.scenario.schema import Param, Scenario
 
 # The weekly order of DESIGN s.4 (processes of later issues slot in between).
-SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, service)
+SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, information, opinion, opposition,
+            emigration, service)
 
 
 COMPACT_EVERY_WEEKS = 13
@@ -124,6 +138,7 @@ class Simulation:
             self._apply(event)
         for process in SCHEDULE:
             process.step(self.state, self.ctx)
+        self.state.war_dead += self.state.flows[C.F_KILLED].sum() + self.state.flows[C.F_EXECUTIONS].sum()
         self._check_conservation()
         record(self.state, self.ctx, self.recorder)
         if self.state.week % COMPACT_EVERY_WEEKS == 0:
@@ -165,6 +180,15 @@ class Simulation:
         ctx.derived["mobilisation_quota"] = recruitment.expand_windows(r.mobilisations, ctx, False)
         civilians = self.state.status_count[C.CIVILIAN] * self.scenario.scale
         ctx.derived["p_release"], ctx.derived["p_conviction"] = service.prison_hazards(ctx, civilians)
+        ctx.derived["men_by_region"] = ctx.regions.men_18_59
+        counts = self.state.status_count * self.scenario.scale
+        ctx.derived["drain_start"] = {"serving": counts[C.SERVING], "emigrated": counts[C.EMIGRATED],
+                                      "men": max(counts[: C.UNBORN].sum(), 1.0)}
+        # the opinion and economy of the eve of the war: what the first week's choices read
+        economy.step(self.state, ctx)
+        ctx.derived["hardship_start"] = self.state.society.hardship.copy()
+        opinion.step(self.state, ctx)
+        self.state.recorded.clear()
 
     def _initial_army_and_prisons(self, rng: np.random.Generator) -> None:
         """The standing army and prisons at the start: contract soldiers, conscripts, prisoners."""

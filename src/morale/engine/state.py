@@ -23,6 +23,64 @@ EXIT_WEEKS = int(round(60 * WEEKS_PER_YEAR))
 
 
 @dataclass
+class Society:
+    """What the society processes know and keep: national stocks, regional arrays, and lists of people."""
+
+    n_regions: int
+    n_people: int
+    n_weeks: int
+    opposition: np.ndarray = None  # int8 per person: codes.QUIET, ACTIVE, VIOLENT
+    summoned: np.ndarray = None  # int8 per person: 1 once a call-up paper was issued to him
+    activists: np.ndarray = None  # int64 (codes.ACTIVIST_FIELDS, capacity)
+    activist_grievance: np.ndarray = None  # float64: grievance when he became active (or violent)
+    jail: np.ndarray = None  # int64 (codes.JAIL_FIELDS, capacity)
+    abroad: np.ndarray = None  # int64 (codes.ABROAD_FIELDS, capacity)
+    counts: np.ndarray = None  # int64[3]: activists, jailed, abroad in the lists
+    leak_queue: np.ndarray = None  # float64 (leak kinds, weeks + lag room): persons leaked in a week
+    local_queue: np.ndarray = None  # float64 (regions, weeks + lag room): own dead a region learns of
+    known_deaths: float = 0.0  # leaked deaths, with slow memory decay
+    known_deaths_total: float = 0.0  # every leaked death (for known over true)
+    recent_known: float = 0.0  # Gartner-Segura: recently known deaths (decaying)
+    coercion_known: float = 0.0  # known executions and deceptions (decaying)
+    conscript_known: float = 0.0  # known deaths of conscripts sent abroad (decaying)
+    contract_known: np.ndarray = None  # known deaths of contract-type soldiers, per week
+    local_known: np.ndarray = None  # per region: recently known own dead per 100k men (decaying)
+    known_by_region: np.ndarray = None  # per region: cumulative known own dead
+    opinion_index: np.ndarray = None  # per region: the logit-scale index of private support
+    support_private: np.ndarray = None  # per region
+    support_polled: np.ndarray = None  # per region
+    support_start: float = -1.0  # national private support when conscripts were first sent (reversal rule)
+    hardship: np.ndarray = None  # per region, 0-1
+    legitimacy: np.ndarray = None  # per region, 0-1
+    repression: np.ndarray = None  # per region: a citizen's mean arrest risk E[P] x relative jail severity
+    active_share: np.ndarray = None  # per region: actives among civilians last week
+    family_share: np.ndarray = None  # per region: men with a killed or coerced soldier in their close network
+    tied_soldiers: np.ndarray = None  # per region: soldiers killed, coerced or deceived so far (persons)
+    active_by_region: np.ndarray = None  # persons active (peaceful) at the end of the week
+    violent_by_region: np.ndarray = None  # persons in violent opposition
+    threat: float = 0.0  # recruitment threat (mobilised and coerced per 1000 men a week, decaying)
+    success: float = 1.0  # perceived success: the front held against demand (smoothed)
+
+    def __post_init__(self) -> None:
+        r, n, w = self.n_regions, self.n_people, self.n_weeks
+        room = w + 64  # lags are at most a year
+        self.opposition = np.zeros(n, np.int8)
+        self.summoned = np.zeros(n, np.int8)
+        self.activists = np.zeros((len(C.ACTIVIST_FIELDS), max(1024, n // 50)), np.int64)
+        self.activist_grievance = np.zeros(self.activists.shape[1])
+        self.jail = np.zeros((len(C.JAIL_FIELDS), max(1024, n // 50)), np.int64)
+        self.abroad = np.zeros((len(C.ABROAD_FIELDS), max(1024, n // 4)), np.int64)
+        self.counts = np.zeros(4, np.int64)  # activists, jailed, abroad, ever summoned
+        self.leak_queue = np.zeros((len(C.LEAK_KINDS), room))
+        self.local_queue = np.zeros((r, room))
+        self.contract_known = np.zeros(room)
+        for name in ("opinion_index", "local_known", "known_by_region", "support_private", "support_polled", "hardship",
+                     "legitimacy", "repression", "active_share", "family_share", "tied_soldiers",
+                     "active_by_region", "violent_by_region"):
+            setattr(self, name, np.zeros(r))
+
+
+@dataclass
 class State:
     """Everything that changes during a run; process functions read and write it in place."""
 
@@ -52,6 +110,8 @@ class State:
     poverty: np.ndarray | None = None  # float64 per region, %, this week
     shortfall_pressure: float = 0.0  # 0..1, the state's response to a front shortfall
     located: np.ndarray | None = None  # agents by (location, stream) at the end of last week
+    war_dead: float = 0.0  # agents killed in action or executed so far
+    society: Society | None = None
     front_deployed: tuple[float, float] = (0.0, 0.0)  # (demand, front) in agents after last deployment
     contract_killed: np.ndarray | None = None  # killed contract-type soldiers, per week of the run
     quota_carry: np.ndarray = field(default_factory=lambda: np.zeros(4))  # fractions of an agent owed
@@ -189,5 +249,6 @@ def new_state(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.
         n_units=np.zeros(1, np.int64),
         region_flows=np.zeros((len(C.REGION_FLOW_NAMES), len(regions)), np.int64),
         contract_killed=np.zeros(calendar.n_weeks),
+        society=Society(len(regions), len(status), calendar.n_weeks),
     )
     return state

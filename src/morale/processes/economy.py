@@ -1,14 +1,23 @@
-"""Economy (M15): regional civilian wage and unemployment this week.
+"""Economy (M15): regional civilian wage, unemployment and hardship this week, and the war's fiscal cost.
 
 The observed Rosstat series are the with-sanctions path. The sanctions effect is an explicit block
 (`economy.sanctions`): a shift in unemployment and a relative wage loss, decaying with a half-life from the
 start of sanctions. A counterfactual without sanctions removes that block from the observed series.
+
+The war drains labour: men serving beyond the pre-war army, killed, or abroad, as a share D of men 18-59.
+The observed series already contain the drain of history, D_ref (the default run's); a run whose drain
+differs moves the labour market by the difference, and after the data end the balancing loop goes on:
+
+    U = U_obs - e_U (D - D_ref),   wage = wage_obs (1 + e_W (D - D_ref))
+
+Hardship (opposition, opinion) = base + w_P (poverty - poverty_ref) / 100 + w_U (U - U_ref) / 100.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from morale.engine import codes as C
 from morale.engine.context import Context
 from morale.engine.regions import YEARS
 from morale.engine.state import State
@@ -43,6 +52,47 @@ def step(state: State, ctx: Context) -> None:
         strength = sanctions_strength(ctx, state.week)
         unemployment = unemployment - sanctions.unemployment_pp.value * strength
         wage = wage / (1.0 + sanctions.wage_effect.value * strength)
+    e = ctx.params.economy
+    gap = labour_drain(state, ctx) - labour_drain_reference(ctx, state.week)
+    unemployment = unemployment - e.labour_drain_unemployment.value * gap
+    wage = wage * (1.0 + e.labour_drain_wage.value * gap)
     state.wage = wage
     state.unemployment = np.maximum(unemployment, UNEMPLOYMENT_FLOOR)
     state.poverty = _interpolate(ctx.regions.poverty, when)
+    o = ctx.params.opposition
+    state.society.hardship = np.clip(
+        o.hardship_base.value
+        + o.hardship_poverty_weight.value * (state.poverty - e.reference_poverty.value) / 100.0
+        + o.hardship_unemployment_weight.value * (state.unemployment - e.reference_unemployment.value) / 100.0,
+        0.01, 0.99)
+    state.recorded["labour_drain"] = gap + labour_drain_reference(ctx, state.week)
+
+
+def labour_drain(state: State, ctx: Context) -> float:
+    """Men serving beyond the pre-war army, killed in the war, or abroad, as a share of men at the start."""
+    counts = state.status_count * ctx.scale
+    start = ctx.derived["drain_start"]
+    drained = (counts[C.SERVING] - start["serving"] + state.war_dead * ctx.scale
+               + counts[C.EMIGRATED] - start["emigrated"])
+    return float(drained / start["men"])
+
+
+def labour_drain_reference(ctx: Context, week: int) -> float:
+    points = ctx.params.economy.labour_drain_reference
+    weeks = [ctx.calendar.week_of(p.date) for p in points]
+    return float(np.interp(week, weeks, [p.value for p in points]))
+
+
+def fiscal_cost(state: State, ctx: Context) -> tuple[float, float, float, float]:
+    """This week's spending on the war, RUB: pay, sign-up bonuses, death and injury payments; and the sign-up
+    cost of one more recruit (federal plus regional bonus at the current shortfall response)."""
+    p = ctx.params
+    scale = ctx.scale
+    paid = state.located[:, [C.CONTRACT, C.COERCED, C.CONVERTED, C.MOBILISED, C.CONVICT_MINISTRY]].sum() * scale
+    pay = p.pay.monthly_pay.value * 12.0 / 52.0 * paid * p.economy.pay_share_of_contract_type.value
+    bonus = p.pay.federal_bonus.value + p.pay.regional_bonus.value * (
+        1.0 + p.recruitment.shortfall.bonus_response.value * state.shortfall_pressure)
+    signed = state.flows[C.F_RECRUITS, [C.CONTRACT, C.COERCED, C.CONVERTED]].sum() * scale
+    compensation = (state.flows[C.F_KILLED].sum() * p.economy.death_compensation.value
+                    + state.flows[C.F_WOUNDED].sum() * p.economy.injury_compensation.value) * scale
+    return pay, bonus * signed, compensation, bonus

@@ -82,14 +82,13 @@ def update_pressure(state: State, ctx: Context) -> None:
 
 
 def perceived_contract_risk(state: State, ctx: Context) -> float:
-    """Known deaths per contract soldier a year (placeholder until the information process: a fixed leak
-    fraction of true recent deaths of contract-type soldiers)."""
-    contract = ctx.params.recruitment.contract
-    window = max(1, int(contract.risk_window_weeks.value))
-    recent = state.contract_killed[max(0, state.week - window) : state.week]
+    """Known deaths per contract soldier a year (M3): deaths of contract-type soldiers that have leaked
+    (information process) over the last `risk_window_weeks`, over last week's contract-type strength."""
+    window = max(1, int(ctx.params.recruitment.contract.risk_window_weeks.value))
+    recent = state.society.contract_known[max(0, state.week - window) : state.week]
     weekly = recent.sum() / max(len(recent), 1)
-    strength = 0 if state.located is None else state.located[:, list(CONTRACT_TYPE)].sum()  # last week's
-    return float(contract.leak_fraction_placeholder.value * weekly * 52.0 / max(strength, 1))
+    strength = 0 if state.located is None else state.located[:, list(CONTRACT_TYPE)].sum() * ctx.scale
+    return float(weekly * 52.0 / max(strength, 1.0))
 
 
 def contract_probability(state: State, ctx: Context, bonus_multiplier: float, risk: float) -> np.ndarray:
@@ -105,7 +104,7 @@ def contract_probability(state: State, ctx: Context, bonus_multiplier: float, ri
          + c.unemployment_elasticity.value * np.log(state.unemployment / p.economy.reference_unemployment.value)
          + c.poverty_elasticity.value * np.log(state.poverty / p.economy.reference_poverty.value)
          - c.risk_weight.value * risk
-         + c.support_weight.value * c.support_placeholder.value)
+         + c.support_weight.value * state.society.support_private)
     return 1.0 / (1.0 + np.exp(-x))
 
 
@@ -119,12 +118,18 @@ def _training(ctx: Context, stream: int) -> int:
     return int(round(ctx.params.training.weeks.values()[stream]))
 
 
-def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contract_end, deceived_share=0.0):
+def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contract_end, deceived_share=0.0,
+              summons=False):
     agents = _agents(state, ctx, name, persons)
     if agents == 0:
         return 0
     lo, hi = state.age_slices(min_age, max_age)
     quota = allocate(agents, (hi - lo).astype(float))
+    if summons:  # call-up papers go to more men than are taken (the exit ban binds them all)
+        extra = allocate(int(round(agents * (ctx.params.emigration.summons_per_recruit.value - 1.0))),
+                         (hi - lo).astype(float))
+        issue_summons(state.status, state.society.summoned, lo, hi, extra, ctx.keys["recruitment"], state.week,
+                      _DRAW[name] + 100, state.society.counts)
     state.ensure_soldier_capacity(agents)
     n, unfilled = enlist_by_quota(
         state.army, state.people, state.n_soldiers, ctx.unit_size, lo, hi, quota, prior,
@@ -158,9 +163,9 @@ def step(state: State, ctx: Context) -> None:
 
     upper = r.conscription.upper_age.value
     unfilled += _by_quota(state, ctx, "conscription", C.CONSCRIPT, ctx.derived["conscription_quota"][week],
-                          18, upper, 0, C.NO_END)
+                          18, upper, 0, C.NO_END, summons=True)
     unfilled += _by_quota(state, ctx, "mobilisation", C.MOBILISED, ctx.derived["mobilisation_quota"][week],
-                          18, r.mobilisation_max_age.value, 1, C.NO_END)
+                          18, r.mobilisation_max_age.value, 1, C.NO_END, summons=True)
 
     coercion = r.coercion
     coerced = coercion.weekly_quota.value * (1.0 + r.shortfall.coercion_response.value * pressure)
@@ -206,6 +211,24 @@ def step(state: State, ctx: Context) -> None:
 
 
 @njit(cache=True)
+def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, counts):
+    """Call-up papers to quota[r] civilians of rows lo[r]:hi[r] not yet summoned."""
+    for r in range(len(lo)):
+        wanted = quota[r]
+        size = hi[r] - lo[r]
+        counter = 0
+        tries_left = 50 * wanted + 100
+        while wanted > 0 and tries_left > 0 and size > 0:
+            i = lo[r] + int(uniform(key, week, draw_stream * 4096 + r, counter) * size)
+            counter += 1
+            tries_left -= 1
+            if status[i] == C.CIVILIAN and summoned[i] == 0:
+                summoned[i] = 1
+                counts[3] += 1
+                wanted -= 1
+
+
+@njit(cache=True)
 def convert_conscripts(army, region, n_soldiers, p, deceived_share, key, week, unit_size, extra_training,
                        contract_end, flows, region_flows):
     """Conscripts in training or the rear are pressed or deceived into contracts (M5) with probability p,
@@ -224,6 +247,7 @@ def convert_conscripts(army, region, n_soldiers, p, deceived_share, key, week, u
         if uniform(key, week, 9001, row) < deceived_share:
             soldiers[C.S_DECEIVED, row] = 1
             flows[C.F_DECEIVED, C.CONVERTED] += 1
+            region_flows[C.RF_COERCED_RECRUITS, region[soldiers[C.S_PERSON, row]]] += 1
         soldiers[C.S_TRAINING_NEEDED, row] = soldiers[C.S_TRAINING, row] + extra_training
         if extra_training > 0:
             soldiers[C.S_LOCATION, row] = C.TRAINING

@@ -40,6 +40,37 @@ def _ratio(numerator: str, denominator: str) -> Callable[[pd.DataFrame, pd.Serie
     return statistic
 
 
+def _mean(name: str) -> Callable[[pd.DataFrame, pd.Series, object], float]:
+    return lambda s, row, scenario: float(_window(s, row.period_start, row.period_end)[name].mean())
+
+
+def _men_to_departures(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    """Departures of all people: the model's emigrant men over their share of departures, over the part of
+    the period inside the run (the Jan-Aug 2022 figure is prorated from 2022-02-24)."""
+    inside = _window(s, row.period_start, row.period_end)
+    return float(inside["emigrants"].sum() / scenario.emigration.men_share_of_departures.value)
+
+
+def _departures_target_share(row: pd.Series, first: pd.Timestamp) -> float:
+    start = max(row.period_start, first)
+    return (row.period_end - start).days / max((row.period_end - row.period_start).days, 1)
+
+
+def _returned_share(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    w = s.loc[s.index <= row.period_end]
+    return float(w["returnees"].sum() / max(w["emigrants"].sum(), 1.0))
+
+
+def _list_gap(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    w = _window(s, row.period_start, row.period_end)
+    return float((w["support_polled"] - w["support_private"]).mean())
+
+
+def _negotiate(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    """Levada's share for peace talks, taken as everyone not for continuing (don't-knows included)."""
+    return 1.0 - float(_window(s, row.period_start, row.period_end)["support_continue_polled"].mean())
+
+
 def _cumulative_killed(s: pd.DataFrame, row: pd.Series, scenario) -> float:
     return float(s.loc[s.index <= row.period_end, "killed"].sum())
 
@@ -72,6 +103,17 @@ STATISTICS: dict[str, tuple[Callable, str]] = {
     "stalingrad_blocking_returned_share": (_ratio("blocking_returned", "blocking_stops"),
                                            "blocking_returned / blocking_stops"),
     "ussr_penal_units_total": (_sum("penal_transfers"), "sum of penal_transfers"),
+    "emigration_departures": (_men_to_departures, "emigrants / men's share of departures, from the start"),
+    "emigration_after_mobilisation": (_men_to_departures, "emigrants / men's share of departures"),
+    "emigrants_returned_share": (_returned_share, "returnees / emigrants to the period end"),
+    "support_armed_forces_polled": (_mean("support_polled"), "mean support_polled in the month"),
+    "support_gap_direct_vs_list_experiment": (_list_gap, "support_polled - support_private"),
+    "levada_negotiate_share": (_negotiate, "1 - support_continue_polled"),
+    "anti_war_detentions": (_sum("arrests"), "sum of arrests"),
+    "antiwar_criminal_defendants": (_sum("criminal_arrests"), "sum of criminal_arrests"),
+    "military_pay_spending": (_sum("fiscal_pay"), "sum of fiscal_pay"),
+    "signup_bonus_spending": (_sum("fiscal_bonuses"), "sum of fiscal_bonuses"),
+    "death_injury_compensation_spending": (_sum("fiscal_compensation"), "sum of fiscal_compensation"),
     "military_cases_since_mobilisation": (_sum("prosecuted"), "sum of prosecuted"),
     "men_charged_since_mobilisation": (_sum("prosecuted"), "sum of prosecuted"),
 }
@@ -85,19 +127,24 @@ def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
     rows = []
     first, last = series.index[0], series.index[-1]
     for row in national_targets().itertuples(index=False):
-        if row.target not in STATISTICS or row.period_start < first - pd.Timedelta(days=7):
+        # a period that began before the run is still comparable for a prorated count or a share
+        early_ok = row.target in ("emigration_departures", "emigrants_returned_share")
+        if row.target not in STATISTICS or (row.period_start < first - pd.Timedelta(days=7) and not early_ok):
             continue
         end = row.period_end if not pd.isna(row.period_end) else row.period_start
         if end > last + pd.Timedelta(days=6):
             continue
         statistic, how = STATISTICS[row.target]
         model = statistic(series, row, scenario)
-        low = row.low if not pd.isna(row.low) else row.value * 0.75
-        high = row.high if not pd.isna(row.high) else row.value * 1.25
+        value = row.value
+        if row.target == "emigration_departures":  # prorate a period that began before the run
+            value = row.value * _departures_target_share(row, first)
+        low = row.low * value / row.value if not pd.isna(row.low) else value * 0.75
+        high = row.high * value / row.value if not pd.isna(row.high) else value * 1.25
         rows.append({
             "target": row.target, "period_start": row.period_start.date(),
             "period_end": None if pd.isna(row.period_end) else row.period_end.date(),
-            "model": model, "value": row.value, "low": low, "high": high,
+            "model": model, "value": value, "low": low, "high": high,
             "met": bool(low <= model <= high), "statistic": how, "reliability": row.reliability,
         })
     return pd.DataFrame(rows)

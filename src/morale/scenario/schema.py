@@ -55,6 +55,20 @@ class PerStream(Strict):
         return [getattr(self, s).value for s in STREAMS]
 
 
+class PerLeak(Strict):
+    """One parameter for each kind of leaked event."""
+
+    deaths: Param
+    executions: Param
+    deceptions: Param
+    conscript_deaths: Param
+    unit_breaks: Param
+
+    def values(self) -> list[float]:
+        return [self.deaths.value, self.executions.value, self.deceptions.value, self.conscript_deaths.value,
+                self.unit_breaks.value]
+
+
 class Point(Strict):
     date: dt.date
     value: float = Field(ge=0)
@@ -142,6 +156,13 @@ class Economy(Strict):
     reference_unemployment: Param
     reference_poverty: Param
     sanctions: Sanctions
+    labour_drain_unemployment: Param
+    labour_drain_wage: Param
+    labour_drain_reference: list[Point] = Field(min_length=1)
+    labour_drain_reference_source: str
+    pay_share_of_contract_type: Param
+    death_compensation: Param
+    injury_compensation: Param
 
 
 class Contract(Strict):
@@ -151,8 +172,6 @@ class Contract(Strict):
     poverty_elasticity: Param
     risk_weight: Param
     support_weight: Param
-    support_placeholder: Param
-    leak_fraction_placeholder: Param
     risk_window_weeks: Param
     max_age: Param
 
@@ -332,6 +351,94 @@ class Discipline(Strict):
     execution_leak_probability: Param
 
 
+class Information(Strict):
+    """Leaks (M11): each kind of event becomes public knowledge with a probability and a lag."""
+
+    enabled: bool
+    censorship: Param
+    censorship_probability_effect: Param
+    censorship_lag_effect: Param
+    leak_probability: PerLeak
+    lag_weeks: PerLeak
+    local_leak_probability: Param
+    local_lag_weeks: Param
+
+
+class Opinion(Strict):
+    """Private and polled support for continuing the war (M12)."""
+
+    baseline: Param
+    person_sd: Param
+    mueller_weight: Param
+    mueller_scale: Param
+    memory_half_life_weeks: Param
+    recent_weight: Param
+    recent_half_life_weeks: Param
+    recent_half_saturation: Param
+    local_weight: Param
+    local_half_life_weeks: Param
+    local_half_saturation: Param
+    coercion_weight: Param
+    coercion_half_life_weeks: Param
+    coercion_half_saturation: Param
+    conscript_weight: Param
+    conscript_half_saturation: Param
+    hardship_weight: Param
+    success_weight: Param
+    family_weight: Param
+    family_ties_per_soldier: Param
+    falsification_gap: Param
+    falsification_repression_weight: Param
+    negotiate_offset: Param
+    reversal_drop: Param
+
+
+class Opposition(Strict):
+    """Epstein (2002) activation in a local neighbourhood, arrests, jail, violence (M13)."""
+
+    enabled: bool
+    police_capacity: Param
+    population_per_man: Param
+    contacts: Param
+    k: Param
+    threshold: Param
+    ratio: Literal["plain", "floor", "round"]
+    risk_aversion_shape: Param
+    reconsider_weekly: Param
+    hardship_base: Param
+    hardship_poverty_weight: Param
+    hardship_unemployment_weight: Param
+    legitimacy_base: Param
+    legitimacy_support_weight: Param
+    arrest_efficiency: Param
+    criminal_share: Param
+    criminal_share_violent: Param
+    admin_jail_weeks: Param
+    criminal_jail_weeks: Param
+    futility_weeks: Param
+    violence_weekly_hazard: Param
+    violence_repression_weight: Param
+    calm_grievance_drop: Param
+
+
+class Emigration(Strict):
+    """Emigration to avoid service, unemployment or repression; the exit ban; returns (M14)."""
+
+    enabled: bool
+    base_weekly_hazard: Param
+    threat_weight: Param
+    threat_half_life_weeks: Param
+    grievance_weight: Param
+    unemployment_weight: Param
+    repression_weight: Param
+    summoned_weight: Param
+    summons_per_recruit: Param
+    ban_enforcement: Param
+    return_weekly_hazard: Param
+    return_decay_weeks: Param
+    men_share_of_departures: Param
+
+
 class Service(Strict):
     conscript_weeks: Param
     contract_term_weeks: Param
@@ -342,6 +449,7 @@ class Policy(Strict):
     stop_loss: bool
     pmc_recruits_convicts: bool
     ministry_recruits_convicts: bool
+    exit_ban: bool
 
 
 class Scenario(Strict):
@@ -363,6 +471,10 @@ class Scenario(Strict):
     combat: Combat
     mind: Mind
     discipline: Discipline
+    information: Information
+    opinion: Opinion
+    opposition: Opposition
+    emigration: Emigration
     service: Service
     policy: Policy
     events: list[Event] = []

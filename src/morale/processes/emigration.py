@@ -1,0 +1,104 @@
+"""Emigration (M14): men leave to avoid service, unemployment or repression; an exit ban slows them.
+
+A civilian's weekly hazard is
+
+    h = h0 exp(b_T threat + b_G G + b_U ln(U_r / U0) + b_P repression_r + b_S summoned) (1 - ban x summoned x e)
+
+threat is the recruitment pressure (mobilised and coerced men per 1000 men a week: it jumps with a wave and
+decays after it); G his grievance (opposition); summoned whether a call-up paper was issued to him; the exit ban binds the
+summoned only (the law of 2023-04-14), so its effect is coverage x enforcement. Emigrants leave every pool;
+they return at a hazard that falls with time abroad. Work is proportional to the men who move: hits are drawn
+at each region's maximum hazard and thinned to the man's own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from morale.engine import codes as C
+from morale.engine.context import Context
+from morale.engine.kernels import set_status
+from morale.engine.rng import geometric_gap, uniform
+from morale.engine.state import State
+from morale.processes.opposition import legitimacy_parameters, person_grievance
+
+
+@njit(cache=True)
+def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, hardship, index, family_share,
+              legitimacy_params, grievance_weight, summoned_weight, ban_factor, return_hazard, return_decay,
+              attributes_key, key, week, flows, region_flows):
+    status = people[0]
+    for r in range(len(block) - 1):
+        h_max = regional_hazard[r] * math.exp(grievance_weight + summoned_weight)  # G is at most 1
+        p_max = 1.0 - math.exp(-h_max)
+        if p_max <= 0.0:
+            continue
+        log_q = math.log1p(-min(p_max, 0.999999))
+        row = block[r] - 1
+        counter = 0
+        while True:
+            row += geometric_gap(uniform(key, week, 20000 + r, counter), log_q) + 1
+            counter += 1
+            if row >= limit[r]:
+                break
+            if status[row] != C.CIVILIAN:
+                continue
+            g = person_grievance(row, r, hardship, index, family_share, legitimacy_params, attributes_key)
+            h = regional_hazard[r] * math.exp(grievance_weight * g + summoned_weight * summoned[row])
+            if summoned[row]:
+                h *= ban_factor
+            if uniform(key, week, 30000 + r, counter) * p_max >= 1.0 - math.exp(-h):
+                continue
+            if counts[2] >= abroad.shape[1]:
+                return -1
+            set_status(people, row, C.EMIGRATED)
+            abroad[C.B_PERSON, counts[2]] = row
+            abroad[C.B_LEFT, counts[2]] = week
+            counts[2] += 1
+            flows[C.F_EMIGRANTS, 0] += 1
+            region_flows[C.RF_EMIGRANTS, r] += 1
+    i = counts[2] - 1
+    while i >= 0:
+        person = abroad[C.B_PERSON, i]
+        leave = status[person] != C.EMIGRATED
+        weeks_abroad = week - abroad[C.B_LEFT, i]
+        if not leave and uniform(key, week, 7, person) < 1.0 - math.exp(
+                -return_hazard * math.exp(-weeks_abroad / return_decay)):
+            set_status(people, person, C.CIVILIAN)
+            flows[C.F_RETURNEES, 0] += 1
+            leave = True
+        if leave:
+            last = counts[2] - 1
+            abroad[:, i] = abroad[:, last]
+            counts[2] = last
+        i -= 1
+    return 0
+
+
+def step(state: State, ctx: Context) -> None:
+    e = ctx.params.emigration
+    s = state.society
+    if not e.enabled:
+        return
+    men = ctx.derived["men_by_region"]
+    wave = (state.flows[C.F_RECRUITS, C.MOBILISED] + state.flows[C.F_RECRUITS, C.COERCED]) * ctx.scale
+    keep = 0.5 ** (1.0 / e.threat_half_life_weeks.value)  # jumps with a wave, decays after it
+    s.threat = max(s.threat * keep, wave / men.sum() * 1000.0)
+    regional_hazard = e.base_weekly_hazard.value * np.exp(
+        e.threat_weight.value * s.threat
+        + e.unemployment_weight.value * np.log(state.unemployment / ctx.params.economy.reference_unemployment.value)
+        + e.repression_weight.value * s.repression)
+    ban_factor = 1.0 - e.ban_enforcement.value if ctx.params.policy.exit_ban else 1.0
+    full = _emigrate(state.people, s.summoned, state.block, state.next_entry, s.abroad, s.counts, regional_hazard,
+                     s.hardship, s.opinion_index, s.family_share, legitimacy_parameters(ctx), e.grievance_weight.value,
+                     e.summoned_weight.value, ban_factor,
+                     e.return_weekly_hazard.value, e.return_decay_weeks.value, ctx.keys["attributes"],
+                     ctx.keys["emigration"], state.week, state.flows, state.region_flows)
+    if full < 0:
+        raise RuntimeError("emigrant table full: more than a quarter of men abroad; check the scenario")
+    state.recorded["emigration_threat"] = s.threat
+    created = state.status_count[: C.UNBORN].sum()
+    state.recorded["ban_coverage"] = float(s.counts[3]) / max(created, 1)  # men ever summoned
