@@ -5,8 +5,9 @@ A civilian's weekly hazard is
     h = h0 exp(b_T threat + b_G G + b_U ln(U_r / U0) + b_P repression_r + b_S summoned) (1 - ban x summoned x e)
 
 threat is the recruitment pressure (mobilised and coerced men per 1000 men a week: it jumps with a wave and
-decays after it); G his grievance (opposition); summoned whether a call-up paper was issued to him; the exit ban binds the
-summoned only (the law of 2023-04-14), so its effect is coverage x enforcement. Emigrants leave every pool;
+decays after it); G his grievance (opposition); summoned whether a call-up paper was issued to him; the exit
+ban binds the summoned only (the law of 2023-04-14), so its effect is coverage x enforcement. Emigrants leave
+every pool;
 they return at a hazard that falls with time abroad. Work is proportional to the men who move: hits are drawn
 at each region's maximum hazard and thinned to the man's own.
 """
