@@ -2,17 +2,17 @@
 
 A civilian's grievance is G = H (1 - L), with his hardship H (mean: his region's hardship) and the legitimacy
 the regime has in his eyes, L = legitimacy_base + w (his private support - 1/2). Each week a man meets an
-occasion to protest with probability `reconsider_weekly`; actives reconsider every week. He looks at about
-50 contacts of his region: cops C ~ Poisson(50 x capacity per person), actives A = 1 + Poisson(50 x active
-share) (himself counted), so the estimated arrest probability P = 1 - exp(-k C/A) is local and a repression
-lever can matter (with a whole region's police in view P would be 1 for everybody). He is active iff G - R P > T (kernels.epstein, the rule
-the classic model uses). An active man is arrested with probability efficiency x P (twice that if violent):
-short administrative detention, or a criminal case for a share. An active man whose grievance persists
-while nothing changes ("nothing else seems to work", the source article) turns violent at a hazard that rises
-with repression, and returns to quiet when his grievance falls.
+occasion to protest with probability `reconsider_weekly`; actives reconsider every week. He looks at about 50
+contacts of his region: cops C ~ Poisson(50 x capacity per person), actives A = 1 + Poisson(50 x active share)
+(himself counted), so the estimated arrest probability P = 1 - exp(-k C/A) is local and a repression lever can
+matter (with a whole region's police in view P would be 1 for everybody). He is active iff G - R P > T
+(kernels.epstein, the rule the classic model uses). An active man is arrested with probability efficiency x P
+(twice that if violent): short administrative detention, or a criminal case for a share. An active man whose
+grievance persists while nothing changes ("nothing else seems to work", the source article) turns violent at a
+hazard that rises with repression, and returns to quiet when his grievance falls.
 
-Hardship H, risk aversion R and his lean in support are each man's fixed draws, computed from his id (no
-per-person arrays).
+Hardship H, risk aversion R and his lean in support are each man's fixed draws, computed from his id (no per-
+person arrays).
 """
 
 from __future__ import annotations
