@@ -41,7 +41,8 @@ class Society:
     known_deaths: float = 0.0  # leaked deaths, with slow memory decay
     known_deaths_total: float = 0.0  # every leaked death (for known over true)
     recent_known: float = 0.0  # Gartner-Segura: recently known deaths (decaying)
-    coercion_known: float = 0.0  # known executions and deceptions (decaying)
+    coercion_known: float = 0.0  # known deceptions into contracts (decaying)
+    executions_known: float = 0.0  # known executions (decaying)
     conscript_known: float = 0.0  # known deaths of conscripts sent abroad (decaying)
     contract_known: np.ndarray = None  # known deaths of contract-type soldiers, per week
     local_known: np.ndarray = None  # per region: recently known own dead per 100k men (decaying)

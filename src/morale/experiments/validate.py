@@ -28,10 +28,12 @@ from morale.engine.simulation import ConservationError
 from morale.results.run import Run
 
 LONG_END = "2042-12-31"
-SHARE_SERIES = ("shortfall_pressure",)
+SHARE_SERIES = ("shortfall_pressure", "support_private", "support_polled", "support_continue_polled",
+                "legitimacy_mean", "hardship_mean", "ban_coverage")
 DEFAULT = "russia-2022"
 VALIDATION_SHARE = 0.9
-KIND = {"F3": "verification", "F4": "validation", "F6": "verification", "F10": "verification"}
+KIND = {"F1": "validation", "F2": "validation", "F3": "verification", "F4": "validation", "F5": "validation",
+        "F6": "verification", "F7": "verification", "F8": "validation", "F9": "verification", "F10": "verification"}
 LEGAL = "russia-2022-legal-discipline"
 
 
@@ -137,6 +139,13 @@ def _window_mean(run: Run, name: str, start: str | None = None, end: str | None 
     return float(run.series[name].loc[start:end].mean())
 
 
+def violent_share(run: Run, start: str) -> float:
+    """Mean over weeks of opposition_violent / (opposition_active + opposition_violent)."""
+    s = run.series.loc[start:]
+    total = s["opposition_active"] + s["opposition_violent"]
+    return float((s["opposition_violent"] / total.where(total > 0)).fillna(0.0).mean())
+
+
 def _last_year(run: Run, name: str) -> float:
     return float(run.series[name].iloc[-52:].mean())
 
@@ -150,6 +159,16 @@ RUN_MEASURES: dict[str, Callable[[Run], object]] = {
     "pmc_executions": lambda r: float(r.stream("executions")["convict_pmc"].sum()),
     **{f"{flow}_per_front_week": (lambda r, f=flow: per_front_week(r, f))
        for flow in ("refusals", "flights", "surrenders", "awol")},
+    "contract_from_2023": lambda r: _window_sum(r, "recruits_contract", "2023-01-01"),
+    "contract_from_2022_06": lambda r: _window_sum(r, "recruits_contract", "2022-06-01"),
+    "support_from_2023": lambda r: _window_mean(r, "support_private", "2023-01-01"),
+    "support_last_year": lambda r: _last_year(r, "support_private"),
+    "active_last_year": lambda r: _last_year(r, "opposition_active"),
+    "emigrants_from_2024": lambda r: _window_sum(r, "emigrants", "2024-01-01"),
+    "emigrants_from_2023": lambda r: _window_sum(r, "emigrants", "2023-01-01"),
+    "violent_share_from_2023": lambda r: violent_share(r, "2023-01-01"),
+    "mobilisation_spike": lambda r: _window_mean(r, "emigrants", "2022-09-21", "2022-10-12")
+    / max(_window_mean(r, "emigrants", "2022-07-01", "2022-09-14"), 1e-9),
     "problems": lambda r: long_run_problems(r),
 }
 MEASURES = (*RUN_MEASURES, "conservation_error")
@@ -213,7 +232,7 @@ def f3(ens: Ensemble) -> PatternResult:
 
 def f4(ens: Ensemble) -> PatternResult:
     """(a) Lethal discipline lowers refusals per front soldier-week (flights, surrenders and AWOL reported
-    beside it, with no required direction)."""
+    beside it, with no required direction); (b) its leaks lower support and raise active opposition."""
     refusals = compare_pattern("F4", ens, LEGAL, "refusals_per_front_week",
                                "(a) refusals per front soldier-week, whole run", default_higher=False)
     beside = []
@@ -221,8 +240,63 @@ def f4(ens: Ensemble) -> PatternResult:
         other = compare_pattern("F4", ens, LEGAL, measure, measure, default_higher=False)
         beside.append(f"{measure.removesuffix('_per_front_week')} {other.effect:+.3g} [{other.ci_low:.3g}, "
                       f"{other.ci_high:.3g}]")
-    refusals.detail = f"(a) {refusals.detail}; beside it: {'; '.join(beside)}"
-    return refusals
+    refusals.detail = f"{refusals.detail}; beside it: {'; '.join(beside)}"
+    return all_of("F4", [refusals, *f4_society(ens)], "refusals per front soldier-week; support; opposition")
+
+
+def all_of(name: str, parts: list[PatternResult], statistic: str) -> PatternResult:
+    """A pattern of several claims passes only if all do; the first claim's effect is the headline."""
+    first = parts[0]
+    detail = "; ".join(f"({chr(97 + i)}) {'holds' if p.passed else 'FAILS'}: {p.detail}" for i, p in enumerate(parts))
+    return PatternResult(name, all(p.passed for p in parts), statistic, first.effect, first.ci_low, first.ci_high,
+                         detail)
+
+
+def f1(ens: Ensemble) -> PatternResult:
+    return compare_pattern("F1", ens, "russia-2022-no-leaks", "contract_from_2023",
+                           "sum of recruits_contract from 2023-01-01", default_higher=False)
+
+
+def f2(ens: Ensemble) -> PatternResult:
+    return compare_pattern("F2", ens, "russia-2022-no-sanctions", "contract_from_2022_06",
+                           "sum of recruits_contract from 2022-06-01", default_higher=True)
+
+
+def f4_society(ens: Ensemble) -> list[PatternResult]:
+    """(b) lethal discipline creates leaks that lower support and raise active opposition (last year)."""
+    return [compare_pattern("F4", ens, LEGAL, "support_last_year", "mean support_private, last year",
+                            default_higher=False),
+            compare_pattern("F4", ens, LEGAL, "active_last_year", "mean opposition_active, last year",
+                            default_higher=True)]
+
+
+def f5(ens: Ensemble) -> PatternResult:
+    return compare_pattern("F5", ens, "russia-2022-conscripts-abroad", "support_from_2023",
+                           "mean support_private from 2023-01-01", default_higher=True)
+
+
+def f7(ens: Ensemble) -> PatternResult:
+    lower = compare_pattern("F7", ens, "russia-2022-no-exit-ban", "emigrants_from_2024",
+                            "sum of emigrants from 2024-01-01", default_higher=False)
+    leaving = min(m["emigrants_from_2024"] for m in ens.measures(DEFAULT))
+    lower.passed = lower.passed and leaving > 0
+    lower.detail += f"; under the ban the fewest emigrants in a run: {leaving:,.0f} (must be > 0)"
+    return lower
+
+
+def f8(ens: Ensemble) -> PatternResult:
+    parts = [compare_pattern("F8", ens, "russia-2022-light-repression", "emigrants_from_2023",
+                             "sum of emigrants from 2023-01-01", default_higher=True),
+             compare_pattern("F8", ens, "russia-2022-light-repression", "violent_share_from_2023",
+                             "mean violent share of the opposition from 2023-01-01", default_higher=True)]
+    return all_of("F8", parts, "emigrants and violent share from 2023-01-01")
+
+
+def f9(ens: Ensemble) -> PatternResult:
+    ratios = np.array([m["mobilisation_spike"] for m in ens.measures(DEFAULT)])
+    mean, low, high = paired_interval(ratios)
+    return PatternResult("F9", bool(low > 3.0), "mean weekly emigrants 2022-09-21..10-12 over 07-01..09-14",
+                         None, low, high, f"ratio {mean:.3g} (needs CI above 3)")
 
 
 def f6(ens: Ensemble) -> PatternResult:
@@ -255,6 +329,8 @@ def long_run_problems(run: Run) -> list[str]:
     for name in SHARE_SERIES:
         if (last_year[name] >= 1.0).all():
             problems.append(f"{name} pinned at 1")
+        if name != "shortfall_pressure" and (last_year[name] <= 0.0).all():
+            problems.append(f"{name} pinned at 0")
     return problems
 
 
@@ -269,12 +345,20 @@ def f10(ens: Ensemble) -> PatternResult:
                          None, None, None, detail)
 
 
-PATTERNS: dict[str, Callable[[Ensemble], PatternResult]] = {"F3": f3, "F4": f4, "F6": f6, "F10": f10}
+PATTERNS: dict[str, Callable[[Ensemble], PatternResult]] = {
+    "F1": f1, "F2": f2, "F3": f3, "F4": f4, "F5": f5, "F6": f6, "F7": f7, "F8": f8, "F9": f9, "F10": f10,
+}
 
 
 NEEDS: dict[str, Callable[[Ensemble], list[tuple[str, str | None, float | None]]]] = {
     "F3": lambda ens: [(DEFAULT, None, None), ("russia-2022-long-training", None, None)],
+    "F1": lambda ens: [(DEFAULT, None, None), ("russia-2022-no-leaks", None, None)],
+    "F2": lambda ens: [(DEFAULT, None, None), ("russia-2022-no-sanctions", None, None)],
     "F4": lambda ens: [(DEFAULT, None, None), (LEGAL, None, None)],
+    "F5": lambda ens: [(DEFAULT, None, None), ("russia-2022-conscripts-abroad", None, None)],
+    "F7": lambda ens: [(DEFAULT, None, None), ("russia-2022-no-exit-ban", None, None)],
+    "F8": lambda ens: [(DEFAULT, None, None), ("russia-2022-light-repression", None, None)],
+    "F9": lambda ens: [(DEFAULT, None, None)],
     "F6": lambda ens: [(DEFAULT, None, None)],
     "F10": lambda ens: [(DEFAULT, LONG_END, max(ens.scale, 50.0))],
 }

@@ -6,7 +6,8 @@ regional index
     x_r = baseline - w_M log10(1 + K / K0)              Mueller: the log of known deaths
           - w_R R / (R + R_half)                        Gartner & Segura: recently known deaths
           - w_L L_r / (L_r + L_half)                    own region's dead, weighing more, fading fast
-          - w_C Q / (Q + Q_half)                        known coercion: executions, deceptions
+          - w_E E / (E + E_half)                        known executions (covert videos)
+          - w_C Q / (Q + Q_half)                        known deceptions into contracts
           - w_B B / (B + B_half)                        conscripts killed abroad (M2)
           - w_H (hardship_r - hardship at start)        sanctions and recession
           + w_S (success - 1)                           the front holding against demand
@@ -61,6 +62,7 @@ def regional_index(state: State, ctx: Context) -> np.ndarray:
             - o.mueller_weight.value * math.log10(1.0 + s.known_deaths / o.mueller_scale.value)
             - o.recent_weight.value * saturating(s.recent_known, o.recent_half_saturation.value)
             - o.local_weight.value * saturating(s.local_known, o.local_half_saturation.value)
+            - o.execution_weight.value * saturating(s.executions_known, o.execution_half_saturation.value)
             - o.coercion_weight.value * saturating(s.coercion_known, o.coercion_half_saturation.value)
             - o.conscript_weight.value * saturating(s.conscript_known, o.conscript_half_saturation.value)
             - o.hardship_weight.value * (s.hardship - ctx.derived["hardship_start"])
@@ -75,8 +77,8 @@ def step(state: State, ctx: Context) -> None:
     men = ctx.derived["men_by_region"]
     s.known_deaths = s.known_deaths * _decay(o.memory_half_life_weeks.value) + arrived[C.LEAK_DEATHS]
     s.recent_known = s.recent_known * _decay(o.recent_half_life_weeks.value) + arrived[C.LEAK_DEATHS]
-    s.coercion_known = (s.coercion_known * _decay(o.coercion_half_life_weeks.value)
-                        + arrived[C.LEAK_EXECUTIONS] + arrived[C.LEAK_DECEPTIONS])
+    s.executions_known = s.executions_known * _decay(o.coercion_half_life_weeks.value) + arrived[C.LEAK_EXECUTIONS]
+    s.coercion_known = s.coercion_known * _decay(o.coercion_half_life_weeks.value) + arrived[C.LEAK_DECEPTIONS]
     s.conscript_known = s.conscript_known * _decay(o.coercion_half_life_weeks.value) + arrived[C.LEAK_CONSCRIPT_DEATHS]
     s.local_known = (s.local_known * _decay(o.local_half_life_weeks.value)
                      + s.local_queue[:, week] / np.maximum(men, 1.0) * 1e5)

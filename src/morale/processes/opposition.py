@@ -7,7 +7,7 @@ contacts of his region: cops C ~ Poisson(50 x capacity per person), actives A = 
 (himself counted), so the estimated arrest probability P = 1 - exp(-k C/A) is local and a repression lever can
 matter (with a whole region's police in view P would be 1 for everybody). He is active iff G - R P > T
 (kernels.epstein, the rule the classic model uses). An active man is arrested with probability efficiency x P
-(twice that if violent): short administrative detention, or a criminal case for a share. An active man whose
+(less if violent: clandestine): short administrative detention, or a criminal case for a share. An active man whose
 grievance persists while nothing changes ("nothing else seems to work", the source article) turns violent at a
 hazard that rises with repression, and returns to quiet when his grievance falls.
 
@@ -90,7 +90,7 @@ def _remove(table, grievances, counts, which, i):
 def _step(people, opposition, block, limit, activists, activist_grievance, jail, counts, hardship, index,
           family_share, legitimacy_params, police, share, repression, p, mode, attributes_key, key, week, flows,
           region_flows):
-    (contacts, k, threshold, shape, reconsider, efficiency, criminal, criminal_violent, admin_weeks,
+    (contacts, k, threshold, shape, reconsider, efficiency, criminal, criminal_violent, violent_factor, admin_weeks,
      criminal_weeks, futility, violence, violence_repression, calm) = p
     status, region = people[0], people[3]
     # 1. actives reconsider; some are arrested, some give up, some turn violent
@@ -106,7 +106,7 @@ def _step(people, opposition, block, limit, activists, activist_grievance, jail,
         g = person_grievance(person, r, hardship, index, family_share, legitimacy_params, attributes_key)
         estimate = _local_arrest_probability(person, r, week, key, police, share, contacts, k, mode)
         violent = opposition[person] == C.VIOLENT
-        if uniform(key, week, 5, person) < efficiency * estimate * (2.0 if violent else 1.0):
+        if uniform(key, week, 5, person) < efficiency * estimate * (violent_factor if violent else 1.0):
             if counts[1] >= jail.shape[1]:
                 return -1
             opposition[person] = C.QUIET
@@ -129,7 +129,7 @@ def _step(people, opposition, block, limit, activists, activist_grievance, jail,
             activists[C.A_WEEKS, i] += 1
             persists = g >= activist_grievance[i] - calm
             if not violent and activists[C.A_WEEKS, i] >= futility and persists:
-                hazard = violence * (1.0 + violence_repression * repression[r])
+                hazard = violence * math.exp(violence_repression * repression[r])
                 if uniform(key, week, 8, person) < 1.0 - math.exp(-hazard):
                     opposition[person] = C.VIOLENT
                     activist_grievance[i] = g
@@ -212,6 +212,7 @@ def step(state: State, ctx: Context) -> None:
     s.repression = 1.0 - np.exp(-o.contacts.value * police * (1.0 - math.exp(-o.k.value)))
     params = (o.contacts.value, o.k.value, o.threshold.value, o.risk_aversion_shape.value, o.reconsider_weekly.value,
               o.arrest_efficiency.value, o.criminal_share.value, o.criminal_share_violent.value,
+              o.violent_arrest_factor.value,
               o.admin_jail_weeks.value, o.criminal_jail_weeks.value, o.futility_weeks.value,
               o.violence_weekly_hazard.value, o.violence_repression_weight.value, o.calm_grievance_drop.value)
     full = _step(state.people, s.opposition, state.block, state.next_entry, s.activists, s.activist_grievance, s.jail,

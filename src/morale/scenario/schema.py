@@ -378,6 +378,8 @@ class Opinion(Strict):
     local_weight: Param
     local_half_life_weeks: Param
     local_half_saturation: Param
+    execution_weight: Param
+    execution_half_saturation: Param
     coercion_weight: Param
     coercion_half_life_weeks: Param
     coercion_half_saturation: Param
@@ -413,6 +415,7 @@ class Opposition(Strict):
     arrest_efficiency: Param
     criminal_share: Param
     criminal_share_violent: Param
+    violent_arrest_factor: Param
     admin_jail_weeks: Param
     criminal_jail_weeks: Param
     futility_weeks: Param
