@@ -2,8 +2,8 @@
 
 Convicts and men in penal units go to the front as soon as they are ready (assault units); other
 deployable streams fill what demand is left, longest-serving first; a broken unit rests before it returns.
-Conscripts are not deployable unless the policy `conscripts_to_combat` is on, and are withdrawn to the rear
-when it is switched off (M1, M2).
+Conscripts are not deployable unless the policy `conscripts_to_combat` is on, when all of them are sent as soon
+as they are trained; they are withdrawn to the rear when it is switched off (M1, M2).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_al
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
         stream = soldiers[C.S_STREAM, row]
-        assault_men = stream == C.CONVICT_PMC or stream == C.CONVICT_MINISTRY or soldiers[C.S_PENAL_UNTIL, row] >= 0
+        assault_men = (stream == C.CONVICT_PMC or stream == C.CONVICT_MINISTRY or soldiers[C.S_PENAL_UNTIL, row] >= 0
+                       or (stream == C.CONSCRIPT and conscripts_allowed))  # the policy sends every conscript
         if location == C.FRONT and stream == C.CONSCRIPT and not conscripts_allowed:
             soldiers[C.S_LOCATION, row] = C.REAR
         elif location == C.REAR and assault_men and unit_state[C.U_REST_UNTIL, soldiers[C.S_UNIT, row]] <= week:
