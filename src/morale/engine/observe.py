@@ -13,7 +13,7 @@ from morale.processes.combat import intensity
 from morale.processes.deployment import front_demand
 from morale.processes.economy import fiscal_cost
 
-POOL_EVERY_WEEKS = 4
+POOL_EVERY_WEEKS = 13  # counting a pool reads every man of its ages: quarterly is enough
 LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")
 POOL_DRAWS = {
     "conscription": ("recruits_conscript",),

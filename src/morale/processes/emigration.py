@@ -33,7 +33,9 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
               attributes_key, key, week, flows, region_flows):
     status = people[0]
     for r in range(len(block) - 1):
-        h_max = regional_hazard[r] * math.exp(grievance_weight + summoned_weight)  # G is at most 1
+        # G = H (1 - L) is at most min(1, 2 hardship) (1 - the lowest legitimacy)
+        g_max = min(1.0, 2.0 * hardship[r]) * (1.0 - max(legitimacy_params[2] - 0.5 * legitimacy_params[3], 0.01))
+        h_max = regional_hazard[r] * math.exp(grievance_weight * g_max + summoned_weight)
         p_max = 1.0 - math.exp(-h_max)
         if p_max <= 0.0:
             continue
@@ -61,13 +63,21 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
             counts[2] += 1
             flows[C.F_EMIGRANTS, 0] += 1
             region_flows[C.RF_EMIGRANTS, r] += 1
-    i = counts[2] - 1
-    while i >= 0:
+    # returns: hits at the hazard of a man just gone, thinned by time abroad; men no longer abroad (aged out)
+    # are dropped from the list when a hit finds them
+    p_max = 1.0 - math.exp(-return_hazard)
+    log_q = math.log1p(-min(p_max, 0.999999))
+    i = counts[2]
+    counter = 0
+    while True:
+        i -= geometric_gap(uniform(key, week, 40000, counter), log_q) + 1
+        counter += 1
+        if i < 0:
+            break
         person = abroad[C.B_PERSON, i]
         leave = status[person] != C.EMIGRATED
-        weeks_abroad = week - abroad[C.B_LEFT, i]
-        if not leave and uniform(key, week, 7, person) < 1.0 - math.exp(
-                -return_hazard * math.exp(-weeks_abroad / return_decay)):
+        p = 1.0 - math.exp(-return_hazard * math.exp(-(week - abroad[C.B_LEFT, i]) / return_decay))
+        if not leave and uniform(key, week, 7, person) * p_max < p:
             set_status(people, person, C.CIVILIAN)
             flows[C.F_RETURNEES, 0] += 1
             leave = True
@@ -75,7 +85,6 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
             last = counts[2] - 1
             abroad[:, i] = abroad[:, last]
             counts[2] = last
-        i -= 1
     return 0
 
 

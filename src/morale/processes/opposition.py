@@ -136,6 +136,7 @@ def _step(people, opposition, block, limit, activists, activist_grievance, jail,
                     flows[C.F_VIOLENT_TURNS, 0] += 1
         i -= 1
     # 2. quiet civilians who meet an occasion apply the rule
+    lowest_legitimacy = max(legitimacy_params[2] - 0.5 * legitimacy_params[3], 0.01)
     log_q = math.log1p(-reconsider)
     for r in range(len(block) - 1):
         row = block[r] - 1
@@ -147,6 +148,8 @@ def _step(people, opposition, block, limit, activists, activist_grievance, jail,
                 break
             if status[row] != C.CIVILIAN or opposition[row] != C.QUIET:
                 continue
+            if hardship_of(row, hardship[r], attributes_key) * (1.0 - lowest_legitimacy) <= threshold:
+                continue  # even the lowest legitimacy leaves him under the threshold: skip the rest
             g = person_grievance(row, r, hardship, index, family_share, legitimacy_params, attributes_key)
             if g <= threshold:
                 continue  # cannot be active whatever the risk
