@@ -31,10 +31,13 @@ def params():
 
 
 def probabilities(params, **changes):
+    """Choice probabilities with the kernel's utilities; severities become g(severity) as in the kernel."""
     p, _ = params
     inputs = {**BASE, **changes}
-    utilities = choice_utilities(p, *inputs.values(), np.empty(4))
-    return logit_probabilities(utilities)
+    alpha = p[18]
+    for name in ("severity_refuse", "severity_flee"):
+        inputs[name] = expected_sanction(1.0, inputs[name], alpha)
+    return logit_probabilities(np.array(choice_utilities(p, *inputs.values())))
 
 
 def test_choice_probabilities_sum_to_one_and_are_positive(params):

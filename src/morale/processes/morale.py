@@ -22,13 +22,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from morale.engine import codes as C
 from morale.engine.context import Context
 from morale.engine.rng import uniform
 from morale.engine.state import State
-from morale.kernels.choice import expected_sanction, logit_probabilities, normal_from_uniforms, peer_pressure
+from morale.kernels.choice import expected_sanction, normal_from_uniforms, peer_pressure
 from morale.processes.combat import intensity, weekly_loss_by_stream
 
 REGIME_CODE = {name: i for i, name in enumerate(C.REGIME_NAMES)}
@@ -101,30 +101,50 @@ def _unit_week(unit_state, unit_members, n_units, week, key, fire_p, cohesion_in
 
 
 @njit(cache=True)
-def choice_utilities(p, morale, cohesion, p_death, certainty, severity_refuse, severity_flee, fear, peer, stress,
-                     fire, utilities):
-    """The four utilities of the module docstring, written into `utilities` (advance, refuse, flee, surrender)."""
-    (c_adv, c_ref, c_flee, c_surr, w_m, w_c, w_r, w_stress, w_fear, w_fire_flee, w_fire_surr, w_s, alpha,
+def choice_utilities(p, morale, cohesion, p_death, certainty, sanction_refuse, sanction_flee, fear, peer, stress, fire):
+    """The four utilities of the module docstring (advance, refuse, flee, surrender). `sanction_*` is the
+    regime's severity already passed through g (expected_sanction(1, severity, alpha)), so that the expected
+    sanction is certainty x g(severity)."""
+    (c_adv, c_ref, c_flee, c_surr, w_m, w_c, w_r, w_stress, w_fear, w_fire_flee, w_fire_surr, w_s, _,
      w_peer) = p[6:20]
-    utilities[C.ADVANCE] = c_adv + w_m * morale + w_c * cohesion - w_r * p_death
-    utilities[C.REFUSE] = (c_ref - w_s * expected_sanction(certainty, severity_refuse, alpha) - w_fear * fear
-                           + w_peer * peer + w_stress * stress)
-    utilities[C.FLEE] = (c_flee - w_s * expected_sanction(certainty, severity_flee, alpha) - w_fear * fear
-                         + w_peer * peer + w_stress * stress + w_fire_flee * fire)
-    utilities[C.SURRENDER] = c_surr + w_peer * peer + w_stress * stress + w_fire_surr * fire
-    return utilities
+    advance = c_adv + w_m * morale + w_c * cohesion - w_r * p_death
+    refuse = c_ref - w_s * certainty * sanction_refuse - w_fear * fear + w_peer * peer + w_stress * stress
+    flee = (c_flee - w_s * certainty * sanction_flee - w_fear * fear + w_peer * peer + w_stress * stress
+            + w_fire_flee * fire)
+    surrender = c_surr + w_peer * peer + w_stress * stress + w_fire_surr * fire
+    return advance, refuse, flee, surrender
 
 
 @njit(cache=True)
-def _choose(army, n_soldiers, week, key, p, morale_initial, p_death, regimes, unit_agents, flows):
-    """Update every soldier's mind; front soldiers choose; rear soldiers may go absent. Returns mean morale."""
+def _pick(utilities, u):
+    """Draw from the multinomial logit over `utilities` with one uniform."""
+    top = max(max(utilities[0], utilities[1]), max(utilities[2], utilities[3]))
+    w0 = math.exp(utilities[0] - top)
+    w1 = math.exp(utilities[1] - top)
+    w2 = math.exp(utilities[2] - top)
+    w3 = math.exp(utilities[3] - top)
+    x = u * (w0 + w1 + w2 + w3)
+    if x < w0:
+        return C.ADVANCE
+    if x < w0 + w1:
+        return C.REFUSE
+    if x < w0 + w1 + w2:
+        return C.FLEE
+    return C.SURRENDER
+
+
+NO_EVENT, EVENT_AWOL, EVENT_RETURNED, EVENT_DESERTED = -1, 10, 11, 12
+
+
+@njit(cache=True, parallel=True)
+def _decide(army, n_soldiers, week, key, p, morale_initial, p_death, sanctions, unit_agents, event):
+    """Every soldier's mind and choice this week. Rows are independent (counter-based draws, reads of last
+    week's unit state only), so this runs in parallel with identical results; the counting is `_tally`'s."""
     soldiers, mind, unit_state, unit_regime = army[0], army[6], army[7], army[8]
     recovery, loss_morale, stress_contact, stress_loss, rest_decay, fear_decay = p[:6]
     awol_h, awol_w, awol_return, desert_weeks = p[20:]
-    utilities = np.empty(4)
-    total_morale = 0.0
-    counted = 0
-    for row in range(n_soldiers):
+    for row in prange(n_soldiers):
+        event[row] = NO_EVENT
         location = soldiers[C.S_LOCATION, row]
         if location == C.REMOVED:
             continue
@@ -144,48 +164,65 @@ def _choose(army, n_soldiers, week, key, p, morale_initial, p_death, regimes, un
         morale = min(max(morale, 0.0), 1.0)
         mind[C.M_MORALE, row] = morale
         mind[C.M_STRESS, row] = stress
-        total_morale += morale
-        counted += 1
         if location == C.FRONT:
             regime = unit_regime[unit]
             peer = peer_pressure(unit_state[C.U_DEFECT_SHARE, unit], mind[C.M_THRESHOLD, row])
-            choice_utilities(p, morale, unit_state[C.U_COHESION, unit], p_death[stream], mind[C.M_CERTAINTY, row],
-                             regimes[regime, R_SEV_REFUSE], regimes[regime, R_SEV_FLEE], mind[C.M_FEAR, row], peer,
-                             stress, unit_state[C.U_INCOMING_FIRE, unit], utilities)
-            probabilities = logit_probabilities(utilities)
-            u = uniform(key, week, 40, row)
-            choice = 0
-            cumulative = probabilities[0]
-            while u >= cumulative and choice < 3:
-                choice += 1
-                cumulative += probabilities[choice]
+            utilities = choice_utilities(p, morale, unit_state[C.U_COHESION, unit], p_death[stream],
+                                         mind[C.M_CERTAINTY, row], sanctions[regime, 0], sanctions[regime, 1],
+                                         mind[C.M_FEAR, row], peer, stress, unit_state[C.U_INCOMING_FIRE, unit])
+            choice = _pick(utilities, uniform(key, week, 40, row))
             soldiers[C.S_CHOICE, row] = choice
-            unit_state[C.U_MORALE_MEAN, unit] += morale
-            unit_state[C.U_FRONT_MEMBERS, unit] += 1.0
-            if choice == C.REFUSE:
-                flows[C.F_REFUSALS, stream] += 1
-                unit_state[C.U_DEFECTORS_WEEK, unit] += 1.0
-            elif choice == C.FLEE:
-                flows[C.F_FLIGHTS, stream] += 1
-                unit_state[C.U_DEFECTORS_WEEK, unit] += 1.0
-            elif choice == C.SURRENDER:
-                flows[C.F_SURRENDERS, stream] += 1
+            event[row] = choice
+            if choice == C.SURRENDER:
                 soldiers[C.S_LOCATION, row] = C.CAPTURED
         elif location == C.REAR:
             hazard = awol_h * math.exp(awol_w * (stress + 0.5 - morale))
             if uniform(key, week, 41, row) < hazard * (1.0 - 0.5 * hazard):  # 1 - exp(-h) to second order
                 soldiers[C.S_LOCATION, row] = C.AWOL
                 soldiers[C.S_AWAY_WEEKS, row] = 0
-                flows[C.F_AWOL, stream] += 1
+                event[row] = EVENT_AWOL
         elif location == C.AWOL:
             soldiers[C.S_AWAY_WEEKS, row] += 1
             if uniform(key, week, 42, row) < awol_return:
                 soldiers[C.S_LOCATION, row] = C.REAR
                 soldiers[C.S_AWAY_WEEKS, row] = 0
-                flows[C.F_RETURNED_FROM_AWOL, stream] += 1
+                event[row] = EVENT_RETURNED
             elif soldiers[C.S_AWAY_WEEKS, row] >= desert_weeks:
                 soldiers[C.S_LOCATION, row] = C.DESERTED
-                flows[C.F_DESERTIONS, stream] += 1
+                event[row] = EVENT_DESERTED
+
+
+@njit(cache=True)
+def _tally(army, n_soldiers, event, flows):
+    """Count this week's choices into flows and unit state, in row order. Returns mean morale."""
+    soldiers, mind, unit_state = army[0], army[6], army[7]
+    total_morale = 0.0
+    counted = 0
+    for row in range(n_soldiers):
+        if soldiers[C.S_LOCATION, row] == C.REMOVED:
+            continue
+        stream = soldiers[C.S_STREAM, row]
+        unit = soldiers[C.S_UNIT, row]
+        total_morale += mind[C.M_MORALE, row]
+        counted += 1
+        what = event[row]
+        if what >= C.ADVANCE and what <= C.SURRENDER:  # chose at the front
+            unit_state[C.U_MORALE_MEAN, unit] += mind[C.M_MORALE, row]
+            unit_state[C.U_FRONT_MEMBERS, unit] += 1.0
+            if what == C.REFUSE:
+                flows[C.F_REFUSALS, stream] += 1
+                unit_state[C.U_DEFECTORS_WEEK, unit] += 1.0
+            elif what == C.FLEE:
+                flows[C.F_FLIGHTS, stream] += 1
+                unit_state[C.U_DEFECTORS_WEEK, unit] += 1.0
+            elif what == C.SURRENDER:
+                flows[C.F_SURRENDERS, stream] += 1
+        elif what == EVENT_AWOL:
+            flows[C.F_AWOL, stream] += 1
+        elif what == EVENT_RETURNED:
+            flows[C.F_RETURNED_FROM_AWOL, stream] += 1
+        elif what == EVENT_DESERTED:
+            flows[C.F_DESERTIONS, stream] += 1
     return total_morale / max(counted, 1)
 
 
@@ -222,6 +259,11 @@ def step(state: State, ctx: Context) -> None:
     fire_p = min(1.0, m.fire_probability.value * shape)
     _unit_week(state.unit_state, state.unit_members, n_units, state.week, key, fire_p, m.cohesion_initial.value,
                m.cohesion_recovery.value, m.cohesion_loss_per_loss_share.value, float(ctx.unit_size))
-    mean = _choose(state.army, state.n_soldiers, state.week, key, mind_parameters(ctx), morale_initial,
-                   perceived_death_risk(ctx, state.week), regimes, float(ctx.unit_size), state.flows)
+    alpha = m.sanction_concavity.value
+    sanctions = np.array([[expected_sanction(1.0, regimes[r, R_SEV_REFUSE], alpha),
+                           expected_sanction(1.0, regimes[r, R_SEV_FLEE], alpha)] for r in range(len(regimes))])
+    event = np.empty(state.n_soldiers, np.int8)
+    _decide(state.army, state.n_soldiers, state.week, key, mind_parameters(ctx), morale_initial,
+            perceived_death_risk(ctx, state.week), sanctions, float(ctx.unit_size), event)
+    mean = _tally(state.army, state.n_soldiers, event, state.flows)
     state.recorded["soldier_morale_mean"] = mean
