@@ -23,3 +23,8 @@ class Context:
     @property
     def scale(self) -> float:
         return self.params.scale
+
+    @property
+    def companies_per_unit(self) -> float:
+        """Companies of `army.unit_persons` men that one model unit stands for (more than one above scale 20)."""
+        return self.unit_size * self.scale / self.params.army.unit_persons.value

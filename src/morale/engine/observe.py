@@ -25,10 +25,6 @@ WINDOW = 13  # weeks of recent flows behind the sustainment horizon
 UNIT_FLOWS = ("units_broken", "lethal_adoptions")  # counted in companies of `army.unit_persons` men
 
 
-def companies_per_unit(ctx: Context) -> float:
-    """Companies of `army.unit_persons` men that one model unit stands for (more than one above scale 20)."""
-    return ctx.unit_size * ctx.scale / ctx.params.army.unit_persons.value
-
 
 def _pools(state: State, ctx: Context) -> dict[str, float]:
     r = ctx.params.recruitment
@@ -61,7 +57,7 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     front = state.front_deployed[1] * scale
     rec.set(w, "front_demand", demand)
     rec.set(w, "front_shortfall", demand - front)
-    companies = companies_per_unit(ctx)
+    companies = ctx.companies_per_unit
     rec.set(w, "units", np.count_nonzero(state.unit_members[: state.n_units[0]] > 0) * companies)
 
     for name in C.FLOW_NAMES:

@@ -40,7 +40,7 @@ from morale.processes import (
 from morale.scenario.loader import ScenarioError, active_events, load_scenario, resolve_target
 from morale.scenario.schema import Param, Scenario
 
-# The weekly order of DESIGN s.4 (processes of later issues slot in between).
+# The weekly order of DESIGN s.4.
 SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, information, opinion, opposition,
             emigration, service)
 
@@ -235,7 +235,7 @@ class Simulation:
 
 
 def events_frame(rec: Recorder) -> pd.DataFrame:
-    """Counts of the event kinds the information process will leak, per week (long form)."""
+    """Counts of the event kinds the information process leaks, per week (long form)."""
     kinds = {"deaths": "killed", "deceptions": "deceived", "captures": "captured", "executions": "executions",
              "detentions": "detentions", "unit_breakdowns": "units_broken"}
     series = rec.series()

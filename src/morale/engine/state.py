@@ -35,7 +35,7 @@ class Society:
     activist_grievance: np.ndarray = None  # float64: grievance when he became active (or violent)
     jail: np.ndarray = None  # int64 (codes.JAIL_FIELDS, capacity)
     abroad: np.ndarray = None  # int64 (codes.ABROAD_FIELDS, capacity)
-    counts: np.ndarray = None  # int64[3]: activists, jailed, abroad in the lists
+    counts: np.ndarray = None  # int64[4]: activists, jailed, abroad in the lists; men ever summoned
     leak_queue: np.ndarray = None  # float64 (leak kinds, weeks + lag room): persons leaked in a week
     local_queue: np.ndarray = None  # float64 (regions, weeks + lag room): own dead a region learns of
     known_deaths: float = 0.0  # leaked deaths, with slow memory decay
@@ -53,7 +53,7 @@ class Society:
     support_start: float = -1.0  # national private support when conscripts were first sent (reversal rule)
     hardship: np.ndarray = None  # per region, 0-1
     legitimacy: np.ndarray = None  # per region, 0-1
-    repression: np.ndarray = None  # per region: a citizen's mean arrest risk E[P] x relative jail severity
+    repression: np.ndarray = None  # per region: a citizen's mean arrest risk E[P] with no actives around
     active_share: np.ndarray = None  # per region: actives among civilians last week
     family_share: np.ndarray = None  # per region: men with a killed or coerced soldier in their close network
     tied_soldiers: np.ndarray = None  # per region: soldiers killed, coerced or deceived so far (persons)

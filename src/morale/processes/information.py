@@ -44,7 +44,9 @@ def step(state: State, ctx: Context) -> None:
         lags = np.round(np.array(info.lag_weeks.values()) * (1 + info.censorship_lag_effect.value * censorship))
         lags = np.minimum(lags.astype(int), society.leak_queue.shape[1] - week - 1)
         leaked = rng.binomial(_events(state, ctx), np.clip(p, 0.0, 1.0))
-        society.leak_queue[np.arange(len(C.LEAK_KINDS)), week + lags] += leaked * ctx.scale
+        persons = np.full(len(C.LEAK_KINDS), ctx.scale)
+        persons[C.LEAK_UNIT_BREAKS] = ctx.companies_per_unit  # a broken unit is counted in companies
+        society.leak_queue[np.arange(len(C.LEAK_KINDS)), week + lags] += leaked * persons
         killed = state.flows[C.F_KILLED].sum()
         contract = state.flows[C.F_KILLED, list(CONTRACT_TYPE)].sum()
         if killed > 0:  # the contract-type share of this week's leaked deaths, known at the same lag

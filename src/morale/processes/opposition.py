@@ -11,8 +11,8 @@ matter (with a whole region's police in view P would be 1 for everybody). He is 
 grievance persists while nothing changes ("nothing else seems to work", the source article) turns violent at a
 hazard that rises with repression, and returns to quiet when his grievance falls.
 
-Hardship H, risk aversion R and his lean in support are each man's fixed draws, computed from his id (no per-
-person arrays).
+The uniform behind his hardship (which follows his region's), his risk aversion R and his lean in support are
+fixed draws computed from his id (no per-person arrays).
 """
 
 from __future__ import annotations

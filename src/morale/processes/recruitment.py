@@ -129,7 +129,7 @@ def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contra
         extra = allocate(int(round(agents * (ctx.params.emigration.summons_per_recruit.value - 1.0))),
                          (hi - lo).astype(float))
         issue_summons(state.status, state.society.summoned, lo, hi, extra, ctx.keys["recruitment"], state.week,
-                      _DRAW[name] + 100, state.society.counts)
+                      _DRAW[name] + 100, state.society.counts, state.flows)
     state.ensure_soldier_capacity(agents)
     n, unfilled = enlist_by_quota(
         state.army, state.people, state.n_soldiers, ctx.unit_size, lo, hi, quota, prior,
@@ -211,7 +211,7 @@ def step(state: State, ctx: Context) -> None:
 
 
 @njit(cache=True)
-def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, counts):
+def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, counts, flows):
     """Call-up papers to quota[r] civilians of rows lo[r]:hi[r] not yet summoned."""
     for r in range(len(lo)):
         wanted = quota[r]
@@ -225,6 +225,7 @@ def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, count
             if status[i] == C.CIVILIAN and summoned[i] == 0:
                 summoned[i] = 1
                 counts[3] += 1
+                flows[C.F_SUMMONED, 0] += 1
                 wanted -= 1
 
 

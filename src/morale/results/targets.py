@@ -1,7 +1,7 @@
 """Calibration targets (a packaged copy of shared/data/calibration/national_targets.csv) against a run.
 
-Each target that the model measures has a statistic over the target's period. Targets the model does not yet
-produce (opinion, emigration, ...) are left out rather than shown as misses.
+Each target that the model measures has a statistic over the target's period. Targets without a statistic
+(the Afghanistan figures, Ukrainian claims used only for the shape of combat intensity, ...) are left out.
 """
 
 from __future__ import annotations
