@@ -13,8 +13,9 @@ regional index
           + w_S (success - 1)                           the front holding against demand
 
 Every cumulative driver is a decaying stock, and all but the log term saturate, so that accumulation alone
-pushes nothing to 0 or 1 (family ties accumulate without decay, but their share is capped at one half). Families of soldiers killed or coerced respond more (the family term, for the
-share f_r of men with such a tie). The regional mean is computed by Gauss-Hermite quadrature over z, so no
+pushes nothing to 0 or 1 (family ties accumulate without decay, but their share is capped at one half).
+Families of soldiers killed or coerced respond more (the family term, for the share f_r of men with such a
+tie). The regional mean is computed by Gauss-Hermite quadrature over z, so no
 per-person array is needed. Polled support adds a falsification gap on the logit scale that grows with
 repression (Kuran 1991; Chapkovski & Schaub 2022).
 """
