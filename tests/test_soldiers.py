@@ -173,3 +173,14 @@ def test_ussr_1942_blocking_detachment_shares():
     assert 0.01 < s["blocking_shot"].sum() / stops < 0.03
     assert 0.92 < s["blocking_returned"].sum() / stops < 0.97
     assert s["penal_transfers"].sum() > 0 and s["recruits_contract"].sum() == 0
+
+
+def test_regime_share_ranges_stay_consistent_when_drawn():
+    """Uncertainty draws every share within its range: the upper ends together must still add to at most 1
+    (a robust-validation run found punitive draws adding to 1.0002)."""
+    scenario = morale.load_scenario("russia-2022")
+    for regime in C.REGIME_NAMES:
+        shares = getattr(scenario.discipline, regime)
+        for who in ("refuser", "fleer"):
+            params = [getattr(shares, f"{who}_{kind}_share") for kind in ("execute", "penal", "detain")]
+            assert sum(p.range[1] if p.range else p.value for p in params) <= 1.0 + 1e-12, (regime, who)
