@@ -62,6 +62,21 @@ class Society:
     threat: float = 0.0  # recruitment threat (mobilised and coerced per 1000 men a week, decaying)
     success: float = 1.0  # perceived success: the front held against demand (smoothed)
 
+    def make_room(self, table: str, extra: int) -> None:
+        """Grow a list (`activists`, `jail` or `abroad`) so that `extra` more entries fit (doubling)."""
+        which = {"activists": 0, "jail": 1, "abroad": 2}[table]
+        array = getattr(self, table)
+        need = int(self.counts[which]) + int(extra)
+        if need <= array.shape[1]:
+            return
+        size = max(need, 2 * array.shape[1])
+        grown = np.zeros((array.shape[0], size), array.dtype)
+        grown[:, : array.shape[1]] = array
+        setattr(self, table, grown)
+        if table == "activists":
+            self.activist_grievance = np.concatenate([self.activist_grievance,
+                                                      np.zeros(size - len(self.activist_grievance))])
+
     def __post_init__(self) -> None:
         r, n, w = self.n_regions, self.n_people, self.n_weeks
         room = w + 64  # lags are at most a year

@@ -102,13 +102,17 @@ def step(state: State, ctx: Context) -> None:
         + e.unemployment_weight.value * np.log(state.unemployment / ctx.params.economy.reference_unemployment.value)
         + e.repression_weight.value * s.repression)
     ban_factor = 1.0 - e.ban_enforcement.value if ctx.params.policy.exit_ban else 1.0
+    # room for every man the regions' highest hazards could take this week
+    bound = float((1.0 - np.exp(-regional_hazard * math.exp(e.grievance_weight.value + e.summoned_weight.value)))
+                  @ np.diff(state.block))
+    s.make_room("abroad", int(bound + 8 * math.sqrt(bound) + 64))
     full = _emigrate(state.people, s.summoned, state.block, state.next_entry, s.abroad, s.counts, regional_hazard,
                      s.hardship, s.opinion_index, s.family_share, legitimacy_parameters(ctx), e.grievance_weight.value,
                      e.summoned_weight.value, ban_factor,
                      e.return_weekly_hazard.value, e.return_decay_weeks.value, ctx.keys["attributes"],
                      ctx.keys["emigration"], state.week, state.flows, state.region_flows)
     if full < 0:
-        raise RuntimeError("emigrant table full: more than a quarter of men abroad; check the scenario")
+        raise RuntimeError("emigrant table overflowed its bound; this is a bug")
     state.recorded["emigration_threat"] = s.threat
     created = state.status_count[: C.UNBORN].sum()
     state.recorded["ban_coverage"] = float(s.counts[3]) / max(created, 1)  # men ever summoned

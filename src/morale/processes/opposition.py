@@ -218,12 +218,16 @@ def step(state: State, ctx: Context) -> None:
               o.violent_arrest_factor.value,
               o.admin_jail_weeks.value, o.criminal_jail_weeks.value, o.futility_weeks.value,
               o.violence_weekly_hazard.value, o.violence_repression_weight.value, o.calm_grievance_drop.value)
+    # room for every man who could turn active this week, and for every active man to be arrested
+    reconsidering = o.reconsider_weekly.value * len(state.status)
+    s.make_room("activists", int(reconsidering + 8 * math.sqrt(reconsidering) + 64))
+    s.make_room("jail", int(s.counts[0]) + 64)
     full = _step(state.people, s.opposition, state.block, state.next_entry, s.activists, s.activist_grievance, s.jail,
                  s.counts, s.hardship, s.opinion_index, s.family_share, legitimacy_parameters(ctx), police,
                  s.active_share, s.repression, params, RATIO[o.ratio], ctx.keys["attributes"], ctx.keys["opposition"],
                  state.week, state.flows, state.region_flows)
     if full < 0:
-        raise RuntimeError("opposition tables full: more activists or prisoners than 2% of people; check the scenario")
+        raise RuntimeError("opposition tables overflowed their bound; this is a bug")
     active, violent = _count(s.activists, s.counts[0], s.opposition, state.region, len(s.active_share))
     civilians = np.maximum(ctx.derived["men_by_region"] / ctx.scale, 1.0)
     s.active_share = (active + violent) / civilians
