@@ -105,10 +105,17 @@ def _mark_active(fields, cell, delta, view_rows, rules):
 @njit(cache=True, _nrt=False)
 def _decides_active(traits, fields, i, cell, legitimacy, rules, seen_self):
     """Rule A at ``cell``; ``seen_self`` is 1 when the citizen is active, sees its own cell but is not yet
-    counted in ACTIVE_SEEN there (it has just moved)."""
+    counted in ACTIVE_SEEN there (it has just moved).
+
+    A citizen whose grievance is at most the threshold stays quiet whatever it sees (R P >= 0), so it is
+    answered without reading its cell's counts: the same decision, exactly, for less work.
+    """
+    g = grievance(traits[i, HARDSHIP], legitimacy)
+    if g <= rules.threshold:
+        return False
     actives = 1 + fields[ACTIVE_SEEN, cell] + seen_self
     p = arrest_probability(fields[COP_SEEN, cell], actives, rules.k, rules.ratio_mode)
-    return is_active(grievance(traits[i, HARDSHIP], legitimacy), traits[i, RISK_AVERSION], p, rules.threshold)
+    return is_active(g, traits[i, RISK_AVERSION], p, rules.threshold)
 
 
 @njit(cache=True, _nrt=False)
@@ -122,10 +129,17 @@ def _turn_to(people, fields, tally, i, now, view_rows, rules):
 
 
 @njit(cache=True, _nrt=False)
-def _relocate_citizen(people, fields, i, target):
+def _relocate_citizen(people, fields, i, target, rules):
     fields[BLOCKERS, people[i, CELL]] -= 1
     _leave(people, fields, i)
-    _enter(people, fields, i, target)
+    if rules.jail_mode == JAIL_SHARED:
+        _enter(people, fields, i, target)
+    else:
+        # nobody at all stands on a free cell unless prisoners share cells: writing the list head without
+        # reading it saves a cache miss per move
+        people[i, NEXT] = -1
+        fields[FIRST, target] = i
+        people[i, CELL] = target
     fields[BLOCKERS, target] += 1
 
 
@@ -172,7 +186,7 @@ def _citizen_turn(people, traits, fields, rng, tally, i, legitimacy, view_rows, 
         was = people[i, ACTIVE]
         if was:
             _mark_active(fields, cell, -1, view_rows, rules)
-        _relocate_citizen(people, fields, i, target)
+        _relocate_citizen(people, fields, i, target, rules)
         seen_self = 1 if was and rules.own_cell else 0
         now = 1 if _decides_active(traits, fields, i, target, legitimacy, rules, seen_self) else 0
         if now:
@@ -189,7 +203,7 @@ def _citizen_turn(people, traits, fields, rng, tally, i, legitimacy, view_rows, 
         if people[i, ACTIVE]:
             _mark_active(fields, cell, -1, view_rows, rules)
             _mark_active(fields, target, 1, view_rows, rules)
-        _relocate_citizen(people, fields, i, target)
+        _relocate_citizen(people, fields, i, target, rules)
 
 
 @njit(cache=True, _nrt=False)

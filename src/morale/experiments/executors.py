@@ -170,6 +170,19 @@ class Processes(Executor):
             self._pool = None
 
 
+QUIET_WORKERS = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
+"""Dask settings for the workers of a LocalCluster. A run is one long single-threaded computation, so the
+worker's own event loop has nothing to watch at millisecond scale; its statistical profiler (every 10 ms)
+and its 20 ms tick monitor would only take the GIL from the run. Workers that join through tcp:// keep
+their own settings: start them with DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False and
+DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s in their environment for the same effect."""
+
+
 class DaskExecutor(Executor):
     """Dask distributed: a LocalCluster started here, or a running scheduler at tcp://HOST:PORT."""
 
@@ -179,10 +192,13 @@ class DaskExecutor(Executor):
         self.name = scheduler
         self.cluster = None
         if scheduler == "local":
+            import dask
+
             self.workers = workers or os.cpu_count() or 1
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None,
-                                        env={"NUMBA_NUM_THREADS": "1", "MORALE_WORKER": "1"})
+            with dask.config.set(QUIET_WORKERS):
+                self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None,
+                                            env={"NUMBA_NUM_THREADS": "1", "MORALE_WORKER": "1"})
             self.client = Client(self.cluster)
         else:
             self.client = Client(scheduler, timeout="20s")
