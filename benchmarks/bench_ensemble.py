@@ -1,11 +1,12 @@
 """Throughput of a 100-run ensemble of the default scenario (scale 50) on each executor.
 
-    python benchmarks/bench_ensemble.py [--runs 100] [--scale 50] [--workers 2] [--rounds 3]
+    python benchmarks/bench_ensemble.py [--runs 100] [--scale 50] [--workers 2] [--rounds 4]
 
 Baseline: one single-threaded worker process (run once). Goals: the pool with N workers near N x the
 baseline, Dask within 10% of the pool. Worker start-up is included (it is part of what a user waits for).
 
-The pool and Dask are run alternately, ``--rounds`` times each, and compared on their medians: on a shared
+The pool and Dask are run alternately (pool first in odd rounds, Dask first in even ones), ``--rounds``
+times each, and compared on their medians: on a shared
 virtual machine a single timing of the same ensemble varies by 20% from one minute to the next, more than
 the difference being measured. Prints every timing, runs/s, and checks that every experiment folder holds
 bit-identical Parquet.
@@ -34,7 +35,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=100)
     parser.add_argument("--scale", type=float, default=50)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating pool and Dask timings of each")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating pool and Dask timings of each")
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="bench-ensemble-"))
     folders = []
@@ -49,8 +50,12 @@ def main() -> None:
     base = case("one process", "processes", 1, 0)
     pool, dask = [], []
     for index in range(1, args.rounds + 1):
-        pool.append(case(f"process pool x{args.workers}", "processes", args.workers, index))
-        dask.append(case(f"Dask LocalCluster x{args.workers}", "local", args.workers, index))
+        # the order alternates too, so that neither executor always runs on a machine warmed by the other
+        for first in ((True, False) if index % 2 else (False, True)):
+            if first:
+                pool.append(case(f"process pool x{args.workers}", "processes", args.workers, index))
+            else:
+                dask.append(case(f"Dask LocalCluster x{args.workers}", "local", args.workers, index))
     pool_median, dask_median = statistics.median(pool), statistics.median(dask)
     print(f"medians: pool {pool_median:.1f} s, Dask {dask_median:.1f} s")
     print(f"pool speed-up over one process: {base / pool_median:.2f}x; Dask time / pool time: "
