@@ -49,13 +49,12 @@ def main() -> None:
 
     base = case("one process", "processes", 1, 0)
     pool, dask = [], []
+    executors = [(pool, f"process pool x{args.workers}", "processes"),
+                 (dask, f"Dask LocalCluster x{args.workers}", "local")]
     for index in range(1, args.rounds + 1):
         # the order alternates too, so that neither executor always runs on a machine warmed by the other
-        for first in ((True, False) if index % 2 else (False, True)):
-            if first:
-                pool.append(case(f"process pool x{args.workers}", "processes", args.workers, index))
-            else:
-                dask.append(case(f"Dask LocalCluster x{args.workers}", "local", args.workers, index))
+        for timings, label, scheduler in executors if index % 2 else executors[::-1]:
+            timings.append(case(label, scheduler, args.workers, index))
     pool_median, dask_median = statistics.median(pool), statistics.median(dask)
     print(f"medians: pool {pool_median:.1f} s, Dask {dask_median:.1f} s")
     print(f"pool speed-up over one process: {base / pool_median:.2f}x; Dask time / pool time: "

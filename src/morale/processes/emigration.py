@@ -24,7 +24,7 @@ from morale.engine.context import Context
 from morale.engine.kernels import set_status
 from morale.engine.rng import geometric_gap, uniform
 from morale.engine.state import State
-from morale.processes.opposition import legitimacy_parameters, person_grievance
+from morale.processes.opposition import legitimacy_parameters, lowest_legitimacy, person_grievance
 
 
 @njit(cache=True)
@@ -34,7 +34,7 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
     status = people[0]
     for r in range(len(block) - 1):
         # G = H (1 - L) is at most min(1, 2 hardship) (1 - the lowest legitimacy)
-        g_max = min(1.0, 2.0 * hardship[r]) * (1.0 - max(legitimacy_params[2] - 0.5 * legitimacy_params[3], 0.01))
+        g_max = min(1.0, 2.0 * hardship[r]) * (1.0 - lowest_legitimacy(legitimacy_params))
         h_max = regional_hazard[r] * math.exp(grievance_weight * g_max + summoned_weight)
         p_max = 1.0 - math.exp(-h_max)
         if p_max <= 0.0:

@@ -66,6 +66,13 @@ def person_grievance(person, r, hardship, index, family_share, legitimacy_params
 
 
 @njit(cache=True)
+def lowest_legitimacy(legitimacy_params):
+    """The least legitimacy anyone can see in the regime (support near 0 in ``person_grievance``): a bound
+    that lets a sampler skip men who could not act even then."""
+    return max(legitimacy_params[2] - 0.5 * legitimacy_params[3], 0.01)
+
+
+@njit(cache=True)
 def risk_aversion_of(person, shape, attributes_key):
     return uniform(attributes_key, 0, 2, person) ** shape
 
@@ -136,7 +143,7 @@ def _step(people, opposition, block, limit, activists, activist_grievance, jail,
                     flows[C.F_VIOLENT_TURNS, 0] += 1
         i -= 1
     # 2. quiet civilians who meet an occasion apply the rule
-    lowest_legitimacy = max(legitimacy_params[2] - 0.5 * legitimacy_params[3], 0.01)
+    lowest = lowest_legitimacy(legitimacy_params)
     log_q = math.log1p(-reconsider)
     for r in range(len(block) - 1):
         row = block[r] - 1
@@ -148,7 +155,7 @@ def _step(people, opposition, block, limit, activists, activist_grievance, jail,
                 break
             if status[row] != C.CIVILIAN or opposition[row] != C.QUIET:
                 continue
-            if hardship_of(row, hardship[r], attributes_key) * (1.0 - lowest_legitimacy) <= threshold:
+            if hardship_of(row, hardship[r], attributes_key) * (1.0 - lowest) <= threshold:
                 continue  # even the lowest legitimacy leaves him under the threshold: skip the rest
             g = person_grievance(row, r, hardship, index, family_share, legitimacy_params, attributes_key)
             if g <= threshold:
