@@ -6,61 +6,22 @@ exits with status 2; nothing is written then.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from morale.classic.cli import classic_app
+from morale.cli_common import UserError, check_date, check_scale, console, guarded
 from morale.experiments.cli import experiment_commands
 
 app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its soldiers.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(classic_app, name="classic", help="Canonical models reproduced exactly (Epstein 2002).")
 app.registered_commands += experiment_commands.registered_commands
-console = Console()
-errors = Console(stderr=True)
-
-
-class UserError(Exception):
-    """A mistake in what the user asked for: reported in one line, exit 2."""
-
-
-def fail(message: str, code: int = 2) -> None:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def guarded(action):
-    """Run `action`, turning the project's user-facing errors into one line and exit 2."""
-    from morale.results.run import OutputExistsError
-    from morale.scenario.loader import ScenarioError
-
-    try:
-        return action()
-    except (ScenarioError, OutputExistsError, UserError) as err:
-        fail(str(err))
-
-
-def _check_date(value: str | None, flag: str) -> str | None:
-    if value is None:
-        return None
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{flag}: got {value!r}; expected a date YYYY-MM-DD") from None
-    return value
-
-
-def _check_scale(value: float | None) -> float | None:
-    if value is not None and not 1 <= value <= 10000:
-        raise UserError(f"--scale: got {value}; expected persons per agent between 1 and 10000")
-    return value
 
 
 @app.command()
@@ -79,7 +40,7 @@ def run(
     from morale.results.run import prepare_folder
 
     def build() -> tuple[Simulation, Path]:
-        simulation = Simulation(scenario, seed=seed, scale=_check_scale(scale), end=_check_date(end, "--end"),
+        simulation = Simulation(scenario, seed=seed, scale=check_scale(scale), end=check_date(end, "--end"),
                                 overrides=set_ or None, replicate=replicate)
         folder = out or Path("runs") / f"{simulation.scenario.name}-seed{seed}"
         if folder.exists() and any(folder.iterdir()) and not force:
@@ -88,14 +49,14 @@ def run(
 
     simulation, folder = guarded(build)
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.fields[date]}"),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
+                  TimeRemainingColumn(), console=console(), transient=True) as bar:
         task = bar.add_task(simulation.scenario.name, total=simulation.calendar.n_weeks, date="")
         simulation.run(lambda week, total: bar.update(task, completed=week, date=str(simulation.date)))
     result = simulation.result()
     result.timings = {"setup": simulation.setup_seconds}
     print_summary(result)
     guarded(lambda: result.save(folder, command="morale " + " ".join(sys.argv[1:]), force=force))
-    console.print(f"run folder: [bold]{folder}[/]  (report: {folder / 'report.html'})")
+    console().print(f"run folder: [bold]{folder}[/]  (report: {folder / 'report.html'})")
 
 
 def print_summary(result) -> None:
@@ -111,7 +72,7 @@ def print_summary(result) -> None:
         table.add_row(row.target, period, f"{row.model:,.3g}" if row.model < 100 else f"{row.model:,.0f}",
                       f"{row.value:,.6g}", f"{row.low:,.6g}-{row.high:,.6g}",
                       "[green]yes[/]" if row.met else "[red]no[/]")
-    console.print(table)
+    console().print(table)
     last = result.series.iloc[-1]
     horizon = Table(title=f"at {result.series.index[-1].date()}")
     horizon.add_column("measure")
@@ -120,7 +81,7 @@ def print_summary(result) -> None:
     for name in ("sustainment_horizon_weeks", "years_left_conscription", "years_left_reservists",
                  "years_left_contract", "years_left_prisoners"):
         horizon.add_row(name, f"{last[name]:,.1f}", SERIES[name][1])
-    console.print(horizon)
+    console().print(horizon)
 
 
 @app.command()
@@ -136,7 +97,7 @@ def report(run_dir: Path = typer.Argument(..., help="a run folder written by `mo
 
     result = guarded(load)
     write_report(result, run_dir / "report.html")
-    console.print(f"report: [bold]{run_dir / 'report.html'}[/]")
+    console().print(f"report: [bold]{run_dir / 'report.html'}[/]")
 
 
 @app.command()
@@ -152,7 +113,7 @@ def scenarios() -> None:
     for name in builtin_names():
         s = load_scenario(name)
         table.add_row(name, str(s.start), str(s.end), s.description)
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -186,7 +147,7 @@ def show(scenario: str = typer.Argument("russia-2022"),
     for event in resolved.events:
         if event.enabled:
             table.add_row(f"event {event.date}", f"{event.target} = {event.value}", "", event.source)
-    console.print(table)
+    console().print(table)
 
 
 @app.command()
@@ -222,8 +183,8 @@ def validate(
         return chosen
 
     chosen = guarded(names)
-    guarded(lambda: _check_scale(scale))
-    guarded(lambda: _check_date(end, "--end"))
+    guarded(lambda: check_scale(scale))
+    guarded(lambda: check_date(end, "--end"))
 
     def folder_errors(action):
         try:
@@ -248,7 +209,7 @@ def validate(
                 view.add_row(r.pattern, r.kind, f"{r.held}/{r.draws}", f"{r.share:.0%}",
                              "[green]pass[/]" if r.passed else "[red]FAIL[/]",
                              ", ".join(map(str, r.failing_draws)) or "-")
-            console.print(view)
+            console().print(view)
         if not all(r.passed for r in summary):
             raise typer.Exit(1)
         return
@@ -264,6 +225,6 @@ def validate(
             ci = "" if r.ci_low is None else f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
             table.add_row(r.pattern, r.statistic, effect, ci, "[green]pass[/]" if r.passed else "[red]FAIL[/]",
                           r.detail)
-        console.print(table)
+        console().print(table)
     if not all(r.passed for r in results):
         raise typer.Exit(1)

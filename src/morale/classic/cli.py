@@ -8,10 +8,10 @@ import math
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from morale.classic import civil_violence
+from morale.cli_common import console, fail
 
 classic_app = typer.Typer(
     help="Canonical models reproduced exactly (Epstein 2002 civil violence).", no_args_is_help=True
@@ -91,7 +91,7 @@ def civil_violence_command(
     animate: bool = typer.Option(False, help="Also write an animation of the lattice (with --out)."),
 ):
     """Epstein's (2002) civil-violence Model I, or the Mesa or NetLogo port of it."""
-    console, errors = Console(), Console(stderr=True)
+    out_console = console()
     given = {
         "width": width,
         "height": height,
@@ -108,8 +108,7 @@ def civil_violence_command(
     try:
         result = civil_violence.run(steps, seed, variant, record_lattice=animate and out is not None, **options)
     except ValueError as error:
-        errors.print(f"[bold red]Error:[/] {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+        fail(str(error))
     series, config = result.series, result.config
     table = Table(title=f"Civil violence, {variant} variant, {config.width}x{config.height}, seed {seed}")
     for column in ("", "quiescent", "active", "jailed"):
@@ -121,8 +120,8 @@ def civil_violence_command(
         ("peak", series.max()),
     ):
         table.add_row(name, *(f"{row[c]:.1f}" if name == "mean" else f"{row[c]:.0f}" for c in civil_violence.COLUMNS))
-    console.print(table)
-    console.print(f"outbursts (> 50 actives): {civil_violence.count_outbursts(series['active'])}")
+    out_console.print(table)
+    out_console.print(f"outbursts (> 50 actives): {civil_violence.count_outbursts(series['active'])}")
     if out is None:
         return
     out.mkdir(parents=True, exist_ok=True)
@@ -134,4 +133,4 @@ def civil_violence_command(
     _plot(series, written[1], f"Civil violence ({variant}), seed {seed}")
     if animate:
         written.append(_animate(result.lattice, out))
-    console.print("wrote " + ", ".join(str(path) for path in written))
+    out_console.print("wrote " + ", ".join(str(path) for path in written))

@@ -6,7 +6,7 @@ import numpy as np
 
 from morale.engine import codes as C
 from morale.engine.context import Context
-from morale.engine.kernels import count_civilians, located_by_stream
+from morale.engine.person_table import count_civilians, located_by_stream
 from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
 from morale.engine.state import State
 from morale.processes.combat import intensity

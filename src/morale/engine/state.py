@@ -14,7 +14,7 @@ import numpy as np
 
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
-from morale.engine.kernels import age_slices, compact_soldiers
+from morale.engine.person_table import age_slices, compact_soldiers
 from morale.engine.regions import FIRST_AGE, N_AGES, Regions
 from morale.scenario.schema import Scenario
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from morale.cli_common import check_date, check_scale, console, fail, guarded
+
 experiment_commands = typer.Typer(add_completion=False)
-console = Console()
 
 OUT = typer.Option(None, help="experiment folder (default runs/<command>-<scenario>-seed<S>)")
 RESUME = typer.Option(False, help="continue the experiment in --out: finished runs are kept, the rest run")
@@ -32,19 +32,8 @@ PARAM = typer.Option(None, "--param", help="NAME, NAME=LOW:HIGH or NAME=V1,V2,..
 
 def _guard(action):
     """Turn the experiment layer's user errors into one line and exit 2."""
-    from morale.cli import UserError, fail
-    from morale.experiments.executors import SchedulerError
-    from morale.experiments.outcomes import OutcomeError
-    from morale.experiments.parameters import ParameterError
-    from morale.experiments.store import ExperimentFolderError
-    from morale.results.run import OutputExistsError
-    from morale.scenario.loader import ScenarioError
-
     try:
-        return action()
-    except (ScenarioError, OutputExistsError, UserError, OutcomeError, ParameterError, ExperimentFolderError,
-            SchedulerError) as err:
-        fail(str(err))
+        return guarded(action)
     except ValueError as err:  # option values the experiment functions reject (--runs, --design, ...)
         if "--" in str(err) or ".toml" in str(err):
             fail(str(err))
@@ -52,11 +41,10 @@ def _guard(action):
 
 
 def _check(scale, end, scheduler, workers) -> None:
-    from morale.cli import _check_date, _check_scale
     from morale.experiments.executors import check_scheduler
 
-    _check_scale(scale)
-    _check_date(end, "--end")
+    check_scale(scale)
+    check_date(end, "--end")
     check_scheduler(scheduler, workers)
 
 
@@ -90,8 +78,8 @@ def ensemble(
     for name in columns:
         q = ok[name].quantile([0.05, 0.25, 0.5, 0.75, 0.95]) if len(ok) else []
         table.add_row(name, *[f"{v:,.4g}" for v in q])
-    console.print(table)
-    console.print(f"experiment folder: [bold]{result.folder}[/] (report.html, bands.png, quantiles.parquet, "
+    console().print(table)
+    console().print(f"experiment folder: [bold]{result.folder}[/] (report.html, bands.png, quantiles.parquet, "
                   f"runs.parquet)")
 
 
@@ -120,8 +108,8 @@ def compare(
         table.add_row(row["outcome"], f"{row['mean A']:,.4g}", f"{row['mean B']:,.4g}", f"{row['mean B-A']:,.4g}",
                       f"[{row['ci95 low']:,.4g}, {row['ci95 high']:,.4g}]",
                       f"{row['B-A q05']:,.4g}..{row['B-A q95']:,.4g}", f"{row['share B>A']:.0%}")
-    console.print(table)
-    console.print(f"experiment folder: [bold]{result.folder}[/] (bands.png, differences.png, effects.parquet)")
+    console().print(table)
+    console().print(f"experiment folder: [bold]{result.folder}[/] (bands.png, differences.png, effects.parquet)")
 
 
 @experiment_commands.command()
@@ -162,8 +150,8 @@ def sweep(
         table.add_column(column, justify="right")
     for row in result.points.head(30).to_dict("records"):
         table.add_row(str(row["point"]), *[f"{row[c]:,.4g}" for c in (*result.parameters, *result.outcomes)])
-    console.print(table)
-    console.print(f"experiment folder: [bold]{result.folder}[/] (sweep.parquet, points.parquet, sweep.png)")
+    console().print(table)
+    console().print(f"experiment folder: [bold]{result.folder}[/] (sweep.parquet, points.parquet, sweep.png)")
 
 
 @experiment_commands.command()
@@ -193,5 +181,5 @@ def sensitivity(
             table.add_column(column, justify="left" if column == "parameter" else "right")
         for row in frame.head(15).to_dict("records"):
             table.add_row(*[f"{row[c]:,.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns])
-        console.print(table)
-    console.print(f"experiment folder: [bold]{result.folder}[/] (indices.parquet, runs.parquet, sensitivity.png)")
+        console().print(table)
+    console().print(f"experiment folder: [bold]{result.folder}[/] (indices.parquet, runs.parquet, sensitivity.png)")

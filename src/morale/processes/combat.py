@@ -16,7 +16,7 @@ from numba import njit
 
 from morale.engine import codes as C
 from morale.engine.context import Context
-from morale.engine.kernels import leave_service
+from morale.engine.person_table import leave_service
 from morale.engine.rng import uniform
 from morale.engine.state import State
 from morale.processes.recruitment import CONTRACT_TYPE

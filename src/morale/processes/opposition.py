@@ -24,7 +24,7 @@ from numba import njit
 
 from morale.engine import codes as C
 from morale.engine.context import Context
-from morale.engine.kernels import set_status
+from morale.engine.person_table import set_status
 from morale.engine.rng import geometric_gap, uniform
 from morale.engine.state import State
 from morale.kernels.choice import normal_from_uniforms

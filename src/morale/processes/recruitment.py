@@ -16,7 +16,7 @@ from numba import njit
 
 from morale.engine import codes as C
 from morale.engine.context import Context
-from morale.engine.kernels import enlist_by_hazard, enlist_by_quota, join_unit
+from morale.engine.person_table import enlist_by_hazard, enlist_by_quota, join_unit
 from morale.engine.rng import uniform
 from morale.engine.state import State
 from morale.scenario.schema import Window

@@ -17,7 +17,7 @@ from numba import njit
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR
 from morale.engine.context import Context
-from morale.engine.kernels import hazard_hits, leave_service, set_status
+from morale.engine.person_table import hazard_hits, leave_service, set_status
 from morale.engine.rng import uniform
 from morale.engine.state import ENTRY_WEEKS, EXIT_WEEKS, State
 

@@ -1,4 +1,5 @@
-"""Numba kernels shared by several processes: drawing people by hazard or by quota, enlisting, discharging.
+"""The person and soldier tables' Numba kernels, shared by several processes: drawing people by hazard or by quota,
+enlisting, discharging (the package `morale.kernels` holds model-independent decision kernels instead).
 
 Two ways to pick people, both exact and both costing work in proportion to the people picked:
 - by hazard: every eligible person in a slice is hit independently with probability p; the kernel jumps from
