@@ -12,7 +12,7 @@ import pytest
 
 import morale
 from morale.engine import codes as C
-from morale.engine.kernels import hazard_hits
+from morale.engine.person_table import hazard_hits
 from morale.engine.regions import load_regions
 from morale.processes.recruitment import allocate
 from morale.results.targets import compare

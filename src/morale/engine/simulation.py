@@ -17,8 +17,8 @@ import pandas as pd
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
 from morale.engine.context import Context
-from morale.engine.person_table import enlist_all
 from morale.engine.observe import record
+from morale.engine.person_table import enlist_all
 from morale.engine.recorder import Recorder
 from morale.engine.regions import load_regions, regions_from_spec
 from morale.engine.rng import process_keys, run_seed
