@@ -1,13 +1,17 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every dependency of `.[dev]`, direct and transitive, at the versions CI tested (Python 3.11, Linux x86_64).
+# `make lock` remakes it; `make` reinstalls .venv whenever it or pyproject.toml changes.
+LOCK := requirements.lock
+PYTHON := python3.11
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench lock clean
 
-$(STAMP): pyproject.toml
-	test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml $(LOCK)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -c $(LOCK) --upgrade pip
+	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -19,6 +23,21 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py
+
+# Resolve `.[dev]` afresh in a throw-away venv (newest releases that pyproject.toml allows) and pin the result.
+# Then run `make test` (it reinstalls .venv from the new lock) before committing requirements.lock.
+lock:
+	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(PYTHON) -m venv "$$tmp/venv"; \
+	"$$tmp/venv/bin/python" -m pip install --quiet --upgrade pip; \
+	"$$tmp/venv/bin/python" -m pip install --quiet -e '.[dev]'; \
+	{ echo "# requirements.lock: every package of \`pip install -e '.[dev]'\`, direct and transitive, pinned."; \
+	  echo "# Made by \`make lock\`: a fresh $$("$$tmp/venv/bin/python" -V) venv on $$(uname -s) $$(uname -m), \`pip install -e '.[dev]'\`,"; \
+	  echo "# then \`pip freeze --all --exclude-editable\` (less setuptools and wheel). Do not edit by hand."; \
+	  echo "# Used as constraints: \`pip install -c requirements.lock -e '.[dev]'\` (the Makefile does this)."; \
+	  "$$tmp/venv/bin/python" -m pip freeze --all --exclude-editable | grep -Ev '^(setuptools|wheel)=='; \
+	} > $(LOCK).tmp; \
+	mv $(LOCK).tmp $(LOCK)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
