@@ -1,7 +1,8 @@
 """The weekly recorder: every output series registered once as a stock, a flow or a mean.
 
 The registration tells later code how to aggregate: a stock or mean is read at a date, a flow is summed over
-a window (`X@DATE` is a flow's cumulative sum). Counts are persons (agents x scale).
+a window (`X@DATE` is a flow's cumulative sum). Each series also has a unit (`UNITS`; `series_table()` lists
+them all): counts are persons (agents x scale), or companies for units.
 """
 
 from __future__ import annotations
@@ -16,94 +17,162 @@ from morale.engine.calendar import Calendar
 
 STOCK, FLOW, MEAN = "stock", "flow", "mean"
 
-SERIES: dict[str, tuple[str, str]] = {
-    "persons_created": (STOCK, "men ever created: the initial population plus those who turned 18"),
-    **{name: (STOCK, f"men whose status is {name}") for name in C.STATUS_NAMES},
-    **{f"soldiers_{loc}": (STOCK, f"serving soldiers located in {loc}") for loc in C.LOCATION_NAMES},
-    "front_demand": (STOCK, "demanded front strength"),
-    "front_shortfall": (STOCK, "demand minus front strength after deployment (negative: surplus)"),
-    "units": (STOCK, "companies with at least one soldier"),
-    "pool_conscription": (STOCK, "civilians of call-up age without prior service (counted every 13 weeks)"),
-    "pool_reservists": (STOCK, "civilians with prior service up to the mobilisation age limit (every 13 weeks)"),
-    "pool_contract": (STOCK, "civilians of contract age (every 13 weeks)"),
-    "pool_prisoners": (STOCK, "imprisoned men (the convict pool)"),
-    "recruits": (FLOW, "men who began to serve (all streams, conversions included)"),
-    **{f"recruits_{s}": (FLOW, f"recruits of the {s} stream") for s in C.STREAM_NAMES},
-    "killed": (FLOW, "soldiers killed in action or died of wounds"),
-    "wounded": (FLOW, "soldiers wounded"),
-    "captured": (FLOW, "soldiers taken prisoner"),
-    "returned_captives": (FLOW, "prisoners of war returned by exchange"),
-    "invalided": (FLOW, "wounded discharged as invalids"),
-    "discharged": (FLOW, "conscripts and contract soldiers leaving at the end of their service"),
-    "pardoned": (FLOW, "convicts pardoned and released at the end of their contract"),
-    "graduated": (FLOW, "recruits finishing training"),
-    "deployed": (FLOW, "soldiers sent from the rear to the front"),
-    "deceived": (FLOW, "conscripts deceived into contracts"),
-    "natural_deaths": (FLOW, "deaths of natural causes"),
-    "entered": (FLOW, "men turning 18"),
-    "ageing_out": (FLOW, "men turning 60"),
-    "convicted": (FLOW, "civilians sent to prison"),
-    "prison_released": (FLOW, "prisoners released at the end of their sentence"),
-    "net_manpower_balance": (FLOW, "new recruits (conversions excluded) minus losses and exits from service"),
-    "quota_unfilled": (FLOW, "places in quota streams left empty because the eligible ran out"),
-    "recruits_from_response": (FLOW, "expected recruits due to the shortfall response"),
-    "refusals": (FLOW, "front soldiers who refused to advance (or hold)"),
-    "flights": (FLOW, "front soldiers who fled"),
-    "surrenders": (FLOW, "front soldiers who surrendered"),
-    "awol": (FLOW, "soldiers who went absent without leave (from the rear, or uncaught fleers)"),
-    "returned_from_awol": (FLOW, "absentees who came back of their own accord"),
-    "desertions": (FLOW, "absences that lasted long enough to count as desertion"),
-    "detentions": (FLOW, "soldiers detained (refusers, fleers, caught absentees and deserters)"),
-    "prosecuted": (FLOW, "detained soldiers charged (court cases)"),
-    "prosecuted_awol": (FLOW, "absentees and deserters charged (court cases of absence)"),
-    "penal_transfers": (FLOW, "soldiers sent to penal assault units"),
-    "executions": (FLOW, "soldiers executed by their own side"),
-    "blocking_stops": (FLOW, "fleers stopped by blocking detachments (lethal regime)"),
-    "blocking_shot": (FLOW, "fleers stopped by blocking detachments and shot"),
-    "blocking_returned": (FLOW, "fleers stopped by blocking detachments and returned to their units"),
-    "units_broken": (FLOW, "companies (of 100 men) that broke and were withdrawn to rest"),
-    "lethal_adoptions": (FLOW, "companies (of 100 men) that adopted unofficial lethal discipline"),
-    "lethal_units": (STOCK, "companies (of 100 men) under lethal discipline"),
-    "soldier_morale_mean": (MEAN, "mean morale of serving soldiers, 0 to 1"),
-    "leaks": (FLOW, "events that became public knowledge (all kinds, persons)"),
-    **{f"leaks_{kind}": (FLOW, f"leaked {kind.replace('_', ' ')}") for kind in C.LEAK_KINDS},
-    "known_deaths": (STOCK, "deaths that have leaked into public knowledge, cumulative"),
-    "known_over_true_deaths": (MEAN, "known deaths over true deaths (killed and executed) so far"),
-    "support_private": (MEAN, "private support for continuing the war, men 18-59"),
-    "support_polled": (MEAN, "support as told to pollsters (private plus the falsification gap)"),
-    "support_continue_polled": (MEAN, "polled share for continuing the war rather than negotiating"),
-    "conscript_policy_reversed": (FLOW, "1 in the week the state stopped sending conscripts abroad"),
-    "opposition_active": (STOCK, "men in peaceful active opposition"),
-    "opposition_violent": (STOCK, "men in violent opposition"),
-    "activations": (FLOW, "quiet men who turned active"),
-    "violent_turns": (FLOW, "active men who turned violent"),
-    "arrests": (FLOW, "arrests of active and violent opposition"),
-    "criminal_arrests": (FLOW, "arrests that led to a criminal case"),
-    "jail_released": (FLOW, "men released from political detention or prison"),
-    "emigrants": (FLOW, "men who emigrated"),
-    "returnees": (FLOW, "emigrants who came back"),
-    "summoned": (FLOW, "call-up papers issued"),
-    "emigration_threat": (MEAN, "recruitment threat: mobilised and coerced per 1000 men a week, decaying"),
-    "ban_coverage": (MEAN, "share of men who have been summoned (those the exit ban binds)"),
-    "legitimacy_mean": (MEAN, "regime legitimacy, mean over regions"),
-    "hardship_mean": (MEAN, "hardship, mean over regions"),
-    "repression_mean": (MEAN, "a citizen's mean arrest risk, mean over regions"),
-    "labour_drain": (MEAN, "men serving beyond the pre-war army, killed or abroad, share of men 18-59"),
-    "fiscal_cost": (FLOW, "war spending: pay, sign-up bonuses, death and injury payments, RUB"),
-    "fiscal_pay": (FLOW, "pay of serving contract-type, mobilised and ministry convict soldiers, RUB"),
-    "fiscal_bonuses": (FLOW, "sign-up bonuses paid, RUB"),
-    "fiscal_compensation": (FLOW, "death and injury payments, RUB"),
-    "cost_per_recruit": (MEAN, "sign-up bonus of one more contract recruit, RUB"),
-    "cost_per_front_soldier_year": (MEAN, "war spending a year per front soldier, RUB"),
-    "regional_death_inequality": (MEAN, "deaths per 100k men so far: top decile of regions over bottom decile"),
-    "shortfall_pressure": (MEAN, "the state's shortfall response, 0 to 1"),
-    "contract_risk_perceived": (MEAN, "known (leaked) deaths per contract soldier a year"),
-    "combat_intensity": (MEAN, "fitted intensity x sourced shape"),
-    "wage_mean": (MEAN, "civilian wage, mean over regions, RUB/month"),
-    "unemployment_mean": (MEAN, "unemployment rate, mean over regions, %"),
-    "sustainment_horizon_weeks": (MEAN, "weeks until front strength falls below demand with no shortfall "
-                                        "response, at recent losses and recruitment (capped at 520)"),
-    **{f"years_left_{pool}": (MEAN, f"years the {pool} pool lasts at the last year's draw (capped at 100)")
+# The units a series may be in (`series_table`, `morale series`). A flow is per week unless its unit says.
+PERSONS, COMPANIES = "persons", "companies"
+ROUBLES, ROUBLES_PER_PERSON, ROUBLES_PER_PERSON_YEAR, ROUBLES_PER_MONTH = (
+    "roubles", "roubles per person", "roubles per person-year", "roubles per month")
+PERCENT, SHARE, PROBABILITY, INDEX, RATIO, FLAG = "percent", "share", "probability", "index", "ratio", "flag"
+PER_PERSON_YEAR, PER_1000_MEN_WEEK = "per person-year", "per 1000 men a week"
+WEEKS, YEARS = "weeks", "years"
+UNITS: dict[str, str] = {
+    PERSONS: "men, agents x scale (a flow: men to whom it happened that week)",
+    COMPANIES: "companies of `army.unit_persons` men (an agent's unit is scale/unit_persons companies)",
+    ROUBLES: "RUB (a flow: spent that week)",
+    ROUBLES_PER_PERSON: "RUB for one man",
+    ROUBLES_PER_PERSON_YEAR: "RUB a year for one man",
+    ROUBLES_PER_MONTH: "RUB a month",
+    PERCENT: "per cent, 0 to 100",
+    SHARE: "a count over a population, 0 to 1 (a net change, as labour_drain, can be below 0)",
+    PROBABILITY: "a probability, 0 to 1",
+    INDEX: "a dimensionless level or multiplier (0 to 1 where the meaning says so)",
+    RATIO: "one count over another count of the same unit",
+    FLAG: "1 in the week it happened, else 0",
+    PER_PERSON_YEAR: "events per man and year",
+    PER_1000_MEN_WEEK: "men per 1000 men of military age and week",
+    WEEKS: "weeks",
+    YEARS: "years",
+}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A registered series: its kind (stock, flow or mean), meaning and unit.
+
+    Indexing and unpacking give (kind, meaning), as the 2-tuples the registry held before units did:
+    ``SERIES[name][0]``, ``SERIES[name][1]`` and ``for name, (kind, meaning) in SERIES.items()`` still work.
+    """
+
+    kind: str
+    meaning: str
+    unit: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in (STOCK, FLOW, MEAN) or self.unit not in UNITS:
+            raise ValueError(f"series registered as {self.kind!r} in {self.unit!r}")
+
+    def __getitem__(self, i):
+        return (self.kind, self.meaning)[i]
+
+    def __iter__(self):
+        return iter((self.kind, self.meaning))
+
+    def __len__(self) -> int:
+        return 2
+
+
+def _stock(meaning: str, unit: str = PERSONS) -> Series:
+    return Series(STOCK, meaning, unit)
+
+
+def _flow(meaning: str, unit: str = PERSONS) -> Series:
+    return Series(FLOW, meaning, unit)
+
+
+def _mean(meaning: str, unit: str) -> Series:
+    return Series(MEAN, meaning, unit)
+
+
+SERIES: dict[str, Series] = {
+    "persons_created": _stock("men ever created: the initial population plus those who turned 18"),
+    **{name: _stock(f"men whose status is {name}") for name in C.STATUS_NAMES},
+    **{f"soldiers_{loc}": _stock(f"serving soldiers located in {loc}") for loc in C.LOCATION_NAMES},
+    "front_demand": _stock("demanded front strength"),
+    "front_shortfall": _stock("demand minus front strength after deployment (negative: surplus)"),
+    "units": _stock("companies with at least one soldier", COMPANIES),
+    "pool_conscription": _stock("civilians of call-up age without prior service (counted every 13 weeks)"),
+    "pool_reservists": _stock("civilians with prior service up to the mobilisation age limit (every 13 weeks)"),
+    "pool_contract": _stock("civilians of contract age (every 13 weeks)"),
+    "pool_prisoners": _stock("imprisoned men (the convict pool)"),
+    "recruits": _flow("men who began to serve (all streams, conversions included)"),
+    **{f"recruits_{s}": _flow(f"recruits of the {s} stream") for s in C.STREAM_NAMES},
+    "killed": _flow("soldiers killed in action or died of wounds"),
+    "wounded": _flow("soldiers wounded"),
+    "captured": _flow("soldiers taken prisoner"),
+    "returned_captives": _flow("prisoners of war returned by exchange"),
+    "invalided": _flow("wounded discharged as invalids"),
+    "discharged": _flow("conscripts and contract soldiers leaving at the end of their service"),
+    "pardoned": _flow("convicts pardoned and released at the end of their contract"),
+    "graduated": _flow("recruits finishing training"),
+    "deployed": _flow("soldiers sent from the rear to the front"),
+    "deceived": _flow("conscripts deceived into contracts"),
+    "natural_deaths": _flow("deaths of natural causes"),
+    "entered": _flow("men turning 18"),
+    "ageing_out": _flow("men turning 60"),
+    "convicted": _flow("civilians sent to prison"),
+    "prison_released": _flow("prisoners released at the end of their sentence"),
+    "net_manpower_balance": _flow("new recruits (conversions excluded) minus losses and exits from service"),
+    "quota_unfilled": _flow("places in quota streams left empty because the eligible ran out"),
+    "recruits_from_response": _flow("expected recruits due to the shortfall response"),
+    "refusals": _flow("front soldiers who refused to advance (or hold)"),
+    "flights": _flow("front soldiers who fled"),
+    "surrenders": _flow("front soldiers who surrendered"),
+    "awol": _flow("soldiers who went absent without leave (from the rear, or uncaught fleers)"),
+    "returned_from_awol": _flow("absentees who came back of their own accord"),
+    "desertions": _flow("absences that lasted long enough to count as desertion"),
+    "detentions": _flow("soldiers detained (refusers, fleers, caught absentees and deserters)"),
+    "prosecuted": _flow("detained soldiers charged (court cases)"),
+    "prosecuted_awol": _flow("absentees and deserters charged (court cases of absence)"),
+    "penal_transfers": _flow("soldiers sent to penal assault units"),
+    "executions": _flow("soldiers executed by their own side"),
+    "blocking_stops": _flow("fleers stopped by blocking detachments (lethal regime)"),
+    "blocking_shot": _flow("fleers stopped by blocking detachments and shot"),
+    "blocking_returned": _flow("fleers stopped by blocking detachments and returned to their units"),
+    "units_broken": _flow("companies (of 100 men) that broke and were withdrawn to rest", COMPANIES),
+    "lethal_adoptions": _flow("companies (of 100 men) that adopted unofficial lethal discipline", COMPANIES),
+    "lethal_units": _stock("companies (of 100 men) under lethal discipline", COMPANIES),
+    "soldier_morale_mean": _mean("mean morale of serving soldiers, 0 to 1", INDEX),
+    "leaks": _flow("events that became public knowledge (all kinds: persons, and broken units in companies)"),
+    **{f"leaks_{kind}": _flow(f"leaked {kind.replace('_', ' ')}", COMPANIES if kind == "unit_breaks" else PERSONS)
+       for kind in C.LEAK_KINDS},
+    "known_deaths": _stock("deaths that have leaked into public knowledge, cumulative"),
+    "known_over_true_deaths": _mean("known deaths over true deaths (killed and executed) so far", RATIO),
+    "support_private": _mean("private support for continuing the war, men 18-59", SHARE),
+    "support_polled": _mean("support as told to pollsters (private plus the falsification gap)", SHARE),
+    "support_continue_polled": _mean("polled share for continuing the war rather than negotiating", SHARE),
+    "conscript_policy_reversed": _flow("1 in the week the state stopped sending conscripts abroad", FLAG),
+    "opposition_active": _stock("men in peaceful active opposition"),
+    "opposition_violent": _stock("men in violent opposition"),
+    "activations": _flow("quiet men who turned active"),
+    "violent_turns": _flow("active men who turned violent"),
+    "arrests": _flow("arrests of active and violent opposition"),
+    "criminal_arrests": _flow("arrests that led to a criminal case"),
+    "jail_released": _flow("men released from political detention or prison"),
+    "emigrants": _flow("men who emigrated"),
+    "returnees": _flow("emigrants who came back"),
+    "summoned": _flow("call-up papers issued"),
+    "emigration_threat": _mean("recruitment threat: mobilised and coerced per 1000 men a week, decaying",
+                               PER_1000_MEN_WEEK),
+    "ban_coverage": _mean("share of men who have been summoned (those the exit ban binds)", SHARE),
+    "legitimacy_mean": _mean("regime legitimacy, mean over regions, 0 to 1", INDEX),
+    "hardship_mean": _mean("hardship, mean over regions, 0 to 1", INDEX),
+    "repression_mean": _mean("a citizen's mean arrest risk, mean over regions", PROBABILITY),
+    "labour_drain": _mean("men serving beyond the pre-war army, killed or abroad, share of men 18-59", SHARE),
+    "fiscal_cost": _flow("war spending: pay, sign-up bonuses, death and injury payments, RUB", ROUBLES),
+    "fiscal_pay": _flow("pay of serving contract-type, mobilised and ministry convict soldiers, RUB", ROUBLES),
+    "fiscal_bonuses": _flow("sign-up bonuses paid, RUB", ROUBLES),
+    "fiscal_compensation": _flow("death and injury payments, RUB", ROUBLES),
+    "cost_per_recruit": _mean("sign-up bonus of one more contract recruit, RUB", ROUBLES_PER_PERSON),
+    "cost_per_front_soldier_year": _mean("war spending a year per front soldier, RUB", ROUBLES_PER_PERSON_YEAR),
+    "regional_death_inequality": _mean("deaths per 100k men so far: top decile of regions over bottom decile",
+                                       RATIO),
+    "shortfall_pressure": _mean("the state's shortfall response, 0 to 1", INDEX),
+    "contract_risk_perceived": _mean("known (leaked) deaths per contract soldier a year", PER_PERSON_YEAR),
+    "combat_intensity": _mean("fitted intensity x sourced shape", INDEX),
+    "wage_mean": _mean("civilian wage, mean over regions, RUB/month", ROUBLES_PER_MONTH),
+    "unemployment_mean": _mean("unemployment rate, mean over regions, %", PERCENT),
+    "sustainment_horizon_weeks": _mean("weeks until front strength falls below demand with no shortfall "
+                                       "response, at recent losses and recruitment (capped at 520)", WEEKS),
+    **{f"years_left_{pool}": _mean(f"years the {pool} pool lasts at the last year's draw (capped at 100)", YEARS)
        for pool in ("conscription", "reservists", "contract", "prisoners")},
 }
 STREAM_SERIES = {
@@ -120,7 +189,18 @@ YEARS_LEFT_CAP = 100.0
 
 def kind(name: str) -> str:
     """A series' registration: stock, flow or mean."""
-    return SERIES[name][0]
+    return SERIES[name].kind
+
+
+def unit(name: str) -> str:
+    """A series' unit, one of `UNITS`."""
+    return SERIES[name].unit
+
+
+def series_table() -> pd.DataFrame:
+    """Every registered series, in registry (and column) order: name, kind, unit, meaning."""
+    return pd.DataFrame([(name, s.kind, s.unit, s.meaning) for name, s in SERIES.items()],
+                        columns=["name", "kind", "unit", "meaning"])
 
 
 @dataclass
