@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -96,30 +97,98 @@ def _records(folder: Path) -> dict[str, tuple[int, str]]:
     return {p.stem: (p.stat().st_mtime_ns, p.read_text()) for p in (folder / "runs").glob("*.json")}
 
 
-def test_resume_after_kill_redoes_nothing_and_loses_nothing(tmp_path):
+KILLED = dict(runs=6, seed=3, scale=500, end="2022-12-31", outcomes=["killed"])
+
+
+def _killed_ensemble(out: Path, after: int, point: str = "log", scheduler: str = "inprocess",
+                     workers: int = 1) -> subprocess.CompletedProcess:
+    """An ensemble in a child process that SIGKILLs itself while saving its `after`-th run, at `point`
+    (the store's test hook: no timing involved)."""
+    script = (f"import morale\nif __name__ == '__main__':\n    morale.ensemble('russia-2022', out={str(out)!r}, "
+              f"scheduler={scheduler!r}, workers={workers}, **{KILLED!r})\n")
+    env = {**os.environ, "MORALE_TEST_KILL_AFTER_RUNS": str(after), "MORALE_TEST_KILL_POINT": point}
+    # output to a file, not a pipe: orphaned workers would hold a pipe open and the wait would hang on them
+    with open(out.parent / f"{out.name}.stderr", "w+") as stderr:
+        child = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parents[2], env=env,
+                               stdout=subprocess.DEVNULL, stderr=stderr, timeout=600)
+        stderr.seek(0)
+        assert child.returncode == -signal.SIGKILL, stderr.read()[-2000:]
+    return child
+
+
+def _log(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "log.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    return ensemble("russia-2022", **KILLED, out=tmp_path_factory.mktemp("fresh"), scheduler="inprocess")
+
+
+@pytest.mark.parametrize("point", ["log", "record", "series"])
+def test_resume_after_kill_redoes_nothing_and_loses_nothing(tmp_path, uninterrupted, point):
+    """Killed after its 3rd run's log line, between its record and its log line, or between its series and its
+    record: a resume redoes exactly the runs without a record, and the log then has one `run` line per record."""
     out = tmp_path / "killed"
-    args = dict(runs=16, seed=3, scale=500, end="2023-06-30", outcomes=["killed"])
-    script = (f"import morale\nmorale.ensemble('russia-2022', out={str(out)!r}, scheduler='inprocess', "
-              f"**{args!r})\n")
-    child = subprocess.Popen([sys.executable, "-c", script], cwd=Path(__file__).parents[2])
-    deadline = time.time() + 120
-    while time.time() < deadline and len(list((out / "runs").glob("*.json"))) < 3 and child.poll() is None:
-        time.sleep(0.01)
-    child.send_signal(signal.SIGKILL)
-    child.wait()
+    _killed_ensemble(out, after=3, point=point)
     before = _records(out)
-    assert 3 <= len(before) < 16, f"{len(before)} runs finished before the kill"
-    resumed = ensemble("russia-2022", **args, out=out, resume=True, scheduler="processes", workers=2)
+    assert len(before) == (2 if point == "series" else 3)
+    logged = [e["key"] for e in _log(out) if e["event"] == "run"]
+    assert len(logged) == (3 if point == "log" else 2)
+    resumed = ensemble("russia-2022", **KILLED, out=out, resume=True, scheduler="processes", workers=2)
     after = _records(out)
-    assert set(after) == {f"{i:05d}" for i in range(16)}
+    assert set(after) == {f"{i:05d}" for i in range(KILLED["runs"])}
     assert all(after[k] == before[k] for k in before), "a finished run was redone or changed"
-    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
-    executed = [e["key"] for e in log if e["event"] == "run"]
+    log = _log(out)
+    runs = [e for e in log if e["event"] == "run"]
+    executed = [e["key"] for e in runs]
     assert sorted(executed) == sorted(after) and len(executed) == len(set(executed)), "a run was done twice"
+    reconciled = [e["key"] for e in runs if e.get("reconciled")]
+    assert reconciled == (["00002"] if point == "record" else [])
+    assert all(e["status"] == json.loads(after[e["key"]][1])["status"] for e in runs)
+    assert not list((out / "runs").glob("*.tmp"))
     conserved(resumed.runs)
-    fresh = ensemble("russia-2022", **args, out=tmp_path / "fresh", scheduler="processes", workers=2)
     for name in OUTPUTS:
-        assert (out / name).read_bytes() == (fresh.folder / name).read_bytes(), name
+        assert (out / name).read_bytes() == (uninterrupted.folder / name).read_bytes(), name
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie, or a pid no longer in /proc, counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Block until process `pid` ends (a pidfd becomes readable when it does), at most `timeout` seconds."""
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True
+    try:
+        select.select([fd], [], [], timeout)
+    finally:
+        os.close(fd)
+    return not _alive(pid)
+
+
+@pytest.mark.skipif(not hasattr(os, "pidfd_open") or not Path("/proc/self/stat").exists(),
+                    reason="needs Linux (pidfd_open, /proc)")
+def test_workers_exit_when_the_main_process_is_killed(tmp_path):
+    out = tmp_path / "orphans"
+    _killed_ensemble(out, after=1, scheduler="processes", workers=2)
+    log = _log(out)
+    sessions = [e for e in log if e["event"] == "session"]
+    workers = set(sessions[0]["worker_pids"]) | {e["pid"] for e in log if e["event"] == "run"}
+    main = sessions[0]["pid"]
+    assert len(sessions[0]["worker_pids"]) == 2 and main not in workers
+    # a generous bound, not a timing assertion: a worker in the middle of a run exits at its next week
+    survivors = [pid for pid in sorted(workers) if not _wait_gone(pid, timeout=120)]
+    assert not survivors, f"worker processes {survivors} outlived the main process {main}"
 
 
 def test_folder_rules(tmp_path):

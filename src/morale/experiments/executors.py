@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -75,9 +78,50 @@ class InProcess(Executor):
                 yield item, err
 
 
-def _init_worker() -> None:
+def _init_worker(main_pid: int | None = None) -> None:
     os.environ["NUMBA_NUM_THREADS"] = "1"
     os.environ["MORALE_WORKER"] = "1"
+    if main_pid is not None:
+        watch_parent(main_pid)
+
+
+def watch_parent(main_pid: int) -> threading.Thread:
+    """Exit this worker as soon as the experiment's main process `main_pid` is gone, whatever killed it (a
+    SIGKILL leaves no chance to shut the pool down, and the workers, blocked on a queue whose write end they
+    hold themselves, would live on). With a forkserver the worker's parent is the forkserver, not the main
+    process, so the main pid is passed in. Linux: a pidfd, readable when the process ends (even while it is
+    a zombie; no pid reuse); elsewhere: the pid polled every second, and a change of parent."""
+    parent = os.getppid()
+
+    def gone_by_pidfd() -> None:
+        try:
+            fd = os.pidfd_open(main_pid)
+        except ProcessLookupError:
+            return
+        select.select([fd], [], [])
+
+    def gone_by_polling() -> None:
+        while True:
+            try:
+                os.kill(main_pid, 0)
+            except ProcessLookupError:
+                return
+            except PermissionError:
+                pass
+            if os.getppid() != parent:
+                return
+            time.sleep(1.0)
+
+    def watch() -> None:
+        try:
+            gone_by_pidfd()
+        except (AttributeError, OSError):  # no pidfd_open (not Linux, or Linux < 5.3)
+            gone_by_polling()
+        os._exit(70)  # EX_SOFTWARE; nothing to flush: results go to the main process, which is gone
+
+    thread = threading.Thread(target=watch, name="morale-parent-watch", daemon=True)
+    thread.start()
+    return thread
 
 
 def _pid(_: int) -> int:
@@ -106,7 +150,7 @@ class Processes(Executor):
             os.environ.update(NUMBA_NUM_THREADS="1", MORALE_WORKER="1")
             try:
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=self._context(),
-                                                 initializer=_init_worker)
+                                                 initializer=_init_worker, initargs=(os.getpid(),))
                 # start the workers now, while the environment says one thread
                 try:
                     list(self._pool.map(_pid, range(self.workers)))
@@ -168,6 +212,13 @@ class Processes(Executor):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+    def worker_pids(self) -> list[int]:
+        """The pool's worker processes (starting it)."""
+        return sorted(getattr(self.pool(), "_processes", None) or {})
+
+    def describe(self) -> dict[str, Any]:
+        return {**super().describe(), "worker_pids": self.worker_pids()}
 
 
 def _quiet_workers() -> dict[str, Any]:

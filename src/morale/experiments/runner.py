@@ -29,12 +29,18 @@ class ExperimentInterrupted(KeyboardInterrupt):
     pass
 
 
-def open_store(out: str | Path | None, spec: dict[str, Any], resume: bool, force: bool) -> Store:
-    """The experiment folder; without --out a fresh temporary folder (kept until the process exits)."""
+def open_store(out: str | Path | None, spec: dict[str, Any], resume: bool, force: bool,
+               changes: list[str] | dict[str, list[str]] | None = None, command: str | None = None) -> Store:
+    """The experiment folder; without --out a fresh temporary folder (kept until the process exits).
+    `changes` (what-if changes of the scenario, `describe_changes`) and the command line, package version and
+    git commit go into manifest.json beside the spec (not into its hash)."""
+    from morale.results.run import provenance
+
     if out is None:
         out = tempfile.mkdtemp(prefix="morale-experiment-")
         _TEMPORARY.append(out)
-    return Store(out, spec, resume=resume, force=force)
+    return Store(out, spec, resume=resume, force=force,
+                 provenance={**provenance(command), "changes": changes if changes is not None else []})
 
 
 _TEMPORARY: list[str] = []
@@ -50,8 +56,11 @@ def run_tasks(tasks: list[Task], store: Store, scheduler: str | Executor = "proc
     if todo:
         executor = make_executor(scheduler, workers) if isinstance(scheduler, str) else scheduler
         owned = isinstance(scheduler, str)
+        from morale.results.run import provenance
+
         store.log({"event": "session", "session": session, "host": socket.gethostname(), "pid": os.getpid(),
-                   "tasks": len(tasks), "finished_before": len(tasks) - len(todo), **executor.describe()})
+                   "tasks": len(tasks), "finished_before": len(tasks) - len(todo), **provenance(),
+                   **executor.describe()})
         started = time.perf_counter()
         bar = _progress(progress)
         try:
@@ -62,9 +71,7 @@ def run_tasks(tasks: list[Task], store: Store, scheduler: str | Executor = "proc
                         result = {"key": task.key, "status": "failed", "error": f"{type(result).__name__}: "
                                   f"{result}", "outcomes": {}, "summary": {}, "series": None, "meta": {}}
                     record = _record(task, result)
-                    store.save_run(record, result.get("series"))
-                    store.log({"event": "run", "session": session, "key": task.key, "status": record["status"],
-                               **result.get("meta", {})})
+                    store.save_run(record, result.get("series"), {"session": session, **result.get("meta", {})})
                     if record["status"] != "ok":
                         failures += 1
                         store.log({"event": "failure", "key": task.key, "error": record["error"],
