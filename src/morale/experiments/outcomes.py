@@ -8,8 +8,9 @@
     mean(X, 2023:2024)     ... over years 2023 to 2024, or dates: max(X, 2022-09-21:2023-03-31)
 
 A name is checked against the registered series (`morale.engine.recorder.SERIES`) before any run starts;
-an unknown one is an `OutcomeError` with a did-you-mean. For plain Python models (`FunctionModel`) an
-outcome is the name of a value the function returns.
+an unknown one is an `OutcomeError` with a did-you-mean. So are dates and windows, against the run's span
+(`check_outcome_dates`): `killed@2030-01-01` on a run ending 2022-06-30 is an error, not its last value.
+For plain Python models (`FunctionModel`) an outcome is the name of a value the function returns.
 """
 
 from __future__ import annotations
@@ -124,6 +125,37 @@ def parse_outcomes(texts: list[str] | tuple[str, ...] | None, known: list[str] |
         outcome = parse_outcome(text, known)
         parsed.setdefault(outcome.text, outcome)
     return list(parsed.values())
+
+
+def check_outcome_dates(outcomes: list[Outcome], start: dt.date, end: dt.date) -> None:
+    """Before any run: every date and window of `outcomes` must lie within the run's span start..end (a date
+    past the end would silently read the last week, a window past it would be silently cut). A year window
+    (`sum(X, 2022)`) counts from the later of January 1 and the run's start: a run that starts during a year
+    covers that year from its start, so only the end is held to the span."""
+    span = f"{start}..{end}"
+    for o in outcomes:
+        if o.at is not None and not start <= o.at <= end:
+            side = "after the run's end" if o.at > end else "before the run's start"
+            later = " (or a later --end)" if o.at > end else ""
+            raise OutcomeError(f"outcome {o.text!r}: date {o.at} is {side}; expected a date within the run, "
+                               f"{span}{later}")
+        if o.end is not None and o.end > end:
+            raise OutcomeError(f"outcome {o.text!r}: window ends {o.end}, after the run's end; expected a window "
+                               f"within the run, {span} (or a later --end)")
+        if o.start is not None and o.start > end:
+            raise OutcomeError(f"outcome {o.text!r}: window starts {o.start}, after the run's end; expected a "
+                               f"window within the run, {span}")
+        if o.end is not None and o.end < start:
+            raise OutcomeError(f"outcome {o.text!r}: window ends {o.end}, before the run's start; expected a "
+                               f"window within the run, {span}")
+        if o.start is not None and o.start < start and not _whole_year_start(o, start):
+            raise OutcomeError(f"outcome {o.text!r}: window starts {o.start}, before the run's start; expected a "
+                               f"window within the run, {span}")
+
+
+def _whole_year_start(o: Outcome, start: dt.date) -> bool:
+    """A window written with a year (`2022` or `2022:2023`) whose first year is the run's first year."""
+    return o.start == dt.date(start.year, 1, 1) and bool(re.search(r"[(,]\s*\d{4}\s*(?::|\))", o.text))
 
 
 def evaluate_all(outcomes: list[Outcome], series: pd.DataFrame, kinds: dict[str, str]) -> dict[str, float]:

@@ -43,8 +43,12 @@ img { max-width: 100%; display: block; margin: 0.5em 0 1.5em; }
 """
 
 
-def write_report(run, path) -> Path:
-    """Write the run's report to `path` (overwriting it) and return the path."""
+DESCRIPTION_CHARS = 2000  # a scenario's description is shown up to this many characters (scenario.toml has it all)
+
+
+def write_report(run, path, manifest: dict | None = None) -> Path:
+    """Write the run's report to `path` (overwriting it) and return the path. `manifest` (the run folder's)
+    gives the command line, package version and git commit shown; without it, this process's."""
     path = Path(path)
     targets = compare(run.series, run.scenario)
     figures = [
@@ -56,31 +60,84 @@ def write_report(run, path) -> Path:
         ("Deaths per 100,000 men aged 18-59, by region", _regions_figure(run), ""),
     ]
     sections = [
-        _header(run),
+        _header(run, manifest),
         _section("Summary by calendar year", _summary_table(run.series)),
         _section("Sustainment at the end of the run", _horizons_table(run.series)),
         *(_section(heading, _img(fig, heading) + extra) for heading, fig, extra in figures),
     ]
-    title = html.escape(f"morale: {run.scenario.name}")
+    return write_page(path, f"morale: {run.scenario.name}", sections)
+
+
+def write_page(path: Path, title: str, sections: list[str]) -> Path:
+    """A self-contained page of HTML sections (empty ones left out), written over `path`."""
+    path = Path(path)
     body = "\n".join(s for s in sections if s)
-    path.write_text(f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}"
-                    f"</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
-                    encoding="utf-8")
+    path.write_text(f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    f"<title>{html.escape(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n"
+                    f"</body>\n</html>\n", encoding="utf-8")
     return path
 
 
 # --- HTML pieces --------------------------------------------------------------------------------
 
 
-def _header(run) -> str:
+def _header(run, manifest: dict | None = None) -> str:
+    from morale.results.run import provenance
+
     s = run.scenario
     rows = [("Seed", run.seed), ("Scale", f"1 agent = {s.scale:,.0f} men"),
             ("Start", s.start), ("End", s.end)]
     if run.replicate is not None:
         rows.append(("Replicate", run.replicate))
-    items = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    return (f"<h1>{html.escape(s.name)}</h1>\n<p>{html.escape(s.description or '')}</p>\n"
-            f"<table>{items}</table>")
+    if manifest is None:
+        made = provenance()
+    else:
+        made = {"command": manifest.get("command"), "version": manifest.get("morale_version"),
+                "commit": manifest.get("git_commit")}
+    return (f"<h1>{html.escape(s.name)}</h1>\n<p>{html.escape(shorten(s.description or ''))}</p>\n"
+            f"{key_table(rows)}\n" + provenance_html(made, changes=_changes(s)))
+
+
+def shorten(text: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """At most `limit` characters of `text`, with an ellipsis when cut (the full text is in scenario.toml)."""
+    return text if len(text) <= limit else text[:limit].rstrip() + "\u2026"
+
+
+def key_table(rows: list[tuple[str, object]]) -> str:
+    items = "".join(f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
+    return f"<table>{items}</table>"
+
+
+def _changes(scenario) -> list[str]:
+    """The what-if changes the scenario carries (pins, added and dropped events), one line each."""
+    from morale.scenario.whatif import describe_changes
+
+    return list(describe_changes(scenario))
+
+
+def provenance_html(made: dict | None, overrides: dict | None = None,
+                    changes: list[str] | dict[str, list[str]] | None = None, show_overrides: bool = False) -> str:
+    """What made the result: command line, package version, git commit; the --set overrides (experiments)
+    and the scenario's what-if changes ("none" when there are none). Everything escaped."""
+    made = made or {}
+    rows = [("Command", made.get("command") or "unknown"), ("morale version", made.get("version") or "unknown"),
+            ("Git commit", made.get("commit") or "unknown")]
+    if show_overrides:
+        rows.append(("Overrides (--set)", ", ".join(f"{k}={v}" for k, v in (overrides or {}).items()) or "none"))
+    parts = [key_table(rows)]
+    if isinstance(changes, dict):
+        for label, lines in changes.items():
+            parts.append(_change_list(f"What-if changes of {label}", lines))
+    else:
+        parts.append(_change_list("What-if changes", changes or []))
+    return "<h2>Provenance</h2>\n" + "\n".join(parts)
+
+
+def _change_list(title: str, lines: list[str]) -> str:
+    if not lines:
+        return f"<p>{html.escape(title)}: none</p>"
+    items = "".join(f"<li>{html.escape(str(line))}</li>" for line in lines)
+    return f"<p>{html.escape(title)}:</p>\n<ul>{items}</ul>"
 
 
 def _section(title: str, content: str) -> str:
@@ -218,16 +275,19 @@ def _deaths_figure(run) -> Figure | None:
 
 def _front_figure(series: pd.DataFrame) -> Figure | None:
     """Demand against strength, and the gap between them below: the shortfall drives the state's response."""
-    if not {"front_demand", "soldiers_front", "front_shortfall"} <= set(series.columns):
+    if not {"front_demand", "soldiers_front"} <= set(series.columns):
         return None
     fig, (top, bottom) = _figure(height=5.5, rows=2, height_ratios=[2, 1])
     top.plot(series.index, series["front_demand"], color="k", linestyle="--", label="front demand")
     top.plot(series.index, series["soldiers_front"], color="C3", label="soldiers at the front")
     top.set_ylabel("soldiers")
     top.legend(loc="upper left", fontsize="small")
-    gap = series["front_shortfall"]
+    # the gap of the two lines drawn above. Not `front_shortfall`: that is what deployment could not fill
+    # before the week's combat losses (usually 0), read against a strength after them, it drew a "surplus"
+    # under every deficit of the upper panel
+    gap = series["front_demand"] - series["soldiers_front"]
     bottom.fill_between(series.index, gap, 0, where=gap > 0, color="C3", alpha=0.6, label="shortfall")
-    bottom.fill_between(series.index, gap, 0, where=gap <= 0, color="C2", alpha=0.6, label="surplus")
+    bottom.fill_between(series.index, gap, 0, where=gap < 0, color="C2", alpha=0.6, label="surplus")
     bottom.axhline(0, color="k", linewidth=0.5)
     bottom.set_ylabel("demand - strength")
     bottom.legend(loc="upper left", fontsize="small")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import os
 import platform
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +49,7 @@ class Run:
 
         folder = Path(folder)
         prepare_folder(folder, force)
+        command = command or " ".join(sys.argv)
         self.series.rename_axis("date").reset_index().to_parquet(folder / "series.parquet", index=False)
         self.by_stream.to_parquet(folder / "by_stream.parquet", index=False)
         self.by_region.to_parquet(folder / "by_region.parquet", index=False)
@@ -54,7 +58,7 @@ class Run:
         manifest = {
             "morale_version": _version(),
             "git_commit": _git_commit(),
-            "command": command or " ".join(sys.argv),
+            "command": command,
             "scenario": self.scenario.name,
             "seed": self.seed,
             "replicate": self.replicate,
@@ -66,7 +70,7 @@ class Run:
             "timings_seconds": self.timings,
         }
         (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-        write_report(self, folder / "report.html")
+        write_report(self, folder / "report.html", manifest=manifest)
         return folder
 
     @classmethod
@@ -92,11 +96,54 @@ class OutputExistsError(FileExistsError):
     pass
 
 
+def folder_problem(folder: Path) -> str | None:
+    """Why `folder` cannot become an output folder ("...; expected ..."), or None: it is a file, lies under a
+    file, or it (or, when it does not exist yet, its nearest existing parent) cannot be written in. Nothing is
+    created; writability is probed with a temporary file, removed at once (permission bits do not tell for
+    root, read-only mounts or ACLs)."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        return "is a file; expected a folder (a new or an empty one)"
+    parent = folder
+    while not parent.exists():
+        if parent.parent == parent:
+            break
+        parent = parent.parent
+    if parent.exists() and not parent.is_dir():
+        return f"{parent} is a file; expected a folder path with no file in it"
+    try:
+        handle, probe = tempfile.mkstemp(prefix=".morale-write-check-", dir=parent)
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        where = "" if parent == folder else f"its parent {parent}: "
+        return f"{where}cannot write there ({reason}); expected a folder this user can write in"
+    os.close(handle)
+    os.unlink(probe)
+    return None
+
+
+def check_output_folder(folder: Path, force: bool) -> None:
+    """Before any simulation work: raise OutputExistsError with one line "--out PATH: ...; expected ..." if the
+    run folder cannot be written (a file, under a file, not writable) or is not empty and not `force`d."""
+    folder = Path(folder)
+    problem = folder_problem(folder)
+    if problem:
+        raise OutputExistsError(f"--out {folder}: {problem}")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise OutputExistsError(f"--out {folder}: exists and is not empty; expected a new or empty folder, or "
+                                f"--force to overwrite it")
+
+
 def prepare_folder(folder: Path, force: bool) -> None:
-    """Refuse to overwrite a non-empty folder unless forced."""
-    if folder.exists() and any(folder.iterdir()) and not force:
-        raise OutputExistsError(f"{folder}: exists and is not empty; use --force to overwrite it")
+    """Check the run folder (`check_output_folder`) and create it."""
+    folder = Path(folder)
+    check_output_folder(folder, force)
     folder.mkdir(parents=True, exist_ok=True)
+
+
+def provenance(command: str | None = None) -> dict[str, str | None]:
+    """What made a result: the command line (default: this process's), the package version, the git commit."""
+    return {"command": command or " ".join(sys.argv), "version": _version(), "commit": _git_commit()}
 
 
 def scenario_toml(scenario: Scenario) -> str:
@@ -105,11 +152,15 @@ def scenario_toml(scenario: Scenario) -> str:
 
 
 def _version() -> str:
-    from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
-    return version("morale")
+    try:
+        return version("morale")
+    except PackageNotFoundError:
+        return "unknown"
 
 
+@functools.cache
 def _git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
