@@ -25,18 +25,22 @@ __all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "builtin_names", "c
 
 def run(scenario: str | Path | Scenario | dict = "russia-2022", seed: int = 0, scale: float | None = None,
         end: str | dt.date | None = None, overrides: dict[str, Any] | list[str] | None = None,
-        replicate: int | None = None, progress=None, check: bool = False) -> Run:
+        replicate: int | None = None, progress=None, check: bool = False, events: list | None = None,
+        drop_events: list[str] | None = None, base: dict[str, Any] | None = None) -> Run:
     """Run a scenario to its end and return the `Run`.
 
     scenario: a built-in name, a TOML path, a dict or a `Scenario`; seed: the run's seed (with `replicate`
     i, the seed of run i of an experiment, `SeedSequence(seed, spawn_key=(i,))`); scale: persons per agent
     (default: the scenario's, 10 for the built-ins); end: a date that overrides the scenario's end;
-    overrides: `{"combat.intensity": 0.05}` or `["combat.intensity=0.05"]`; check: recount every status from
-    the person table each week (slower; tests use it).
+    check: recount every status from the person table each week (slower; tests use it). What-ifs (README,
+    "What-if semantics"): overrides `{"pay.federal_bonus": 0}` or `["pay.federal_bonus=0"]` pin a path for the
+    whole run (events that would change it are dropped); events `["2026-01-01:policy.exit_ban=false"]` or
+    dicts add dated changes; drop_events `["exit-ban"]` switch events off by id; base `{path: value}` sets
+    base values that dated events still change (what draws and sweeps use).
     """
     started = time.perf_counter()
     simulation = Simulation(scenario, seed=seed, scale=scale, end=end, overrides=overrides, replicate=replicate,
-                            check=check)
+                            check=check, events=events, drop_events=drop_events, base=base)
     stepping = time.perf_counter()
     simulation.run(progress)
     result = simulation.result()

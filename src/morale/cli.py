@@ -11,40 +11,48 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from morale.classic.cli import classic_app
-from morale.cli_common import UserError, check_date, check_scale, console, guarded
+from morale.cli_common import OneLineErrors, UserError, check_date, check_scale, console, guarded, table
 from morale.experiments.cli import experiment_commands
 
-app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its soldiers.",
+app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its soldiers.", cls=OneLineErrors,
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(classic_app, name="classic", help="Canonical models reproduced exactly (Epstein 2002).")
 app.registered_commands += experiment_commands.registered_commands
+
+SET = typer.Option(None, "--set", help="pin a parameter for the whole run: PATH=VALUE (repeatable; events that "
+                                      "would change it are dropped)")
+EVENT = typer.Option(None, "--event", help="a dated change: DATE:PATH=VALUE (repeatable)")
+DROP_EVENT = typer.Option(None, "--drop-event", help="switch off a built-in event by id (repeatable; ids: "
+                                                     "`morale show SCENARIO --events`)")
 
 
 @app.command()
 def run(
     scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
-    seed: int = typer.Option(0, help="random seed"),
+    seed: int = typer.Option(0, min=0, help="random seed"),
     replicate: int = typer.Option(None, min=0, help="reproduce run i of an experiment seeded --seed"),
     scale: float = typer.Option(None, help="persons per agent (default: the scenario's, 10)"),
     end: str = typer.Option(None, help="last date, YYYY-MM-DD (default: the scenario's)"),
-    set_: list[str] = typer.Option(None, "--set", help="override a parameter: PATH=VALUE (repeatable)"),
+    set_: list[str] = SET, event: list[str] = EVENT, drop_event: list[str] = DROP_EVENT,
     out: Path = typer.Option(None, help="run folder (default runs/<scenario>-seed<S>)"),
     force: bool = typer.Option(False, help="overwrite a non-empty run folder"),
 ) -> None:
     """Run a scenario, print model against calibration targets, and write the run folder."""
     from morale.engine.simulation import Simulation
-    from morale.results.run import prepare_folder
+    from morale.results.run import check_output_folder
 
     def build() -> tuple[Simulation, Path]:
+        if out is not None:  # a folder that cannot be written fails before the scenario is even read
+            check_output_folder(out, force)
         simulation = Simulation(scenario, seed=seed, scale=check_scale(scale), end=check_date(end, "--end"),
-                                overrides=set_ or None, replicate=replicate)
+                                overrides=set_ or None, replicate=replicate, events=event or None,
+                                drop_events=drop_event or None)
         folder = out or Path("runs") / f"{simulation.scenario.name}-seed{seed}"
-        if folder.exists() and any(folder.iterdir()) and not force:
-            prepare_folder(folder, force)  # raises the clear error
+        check_output_folder(folder, force)
         return simulation, folder
 
     simulation, folder = guarded(build)
@@ -64,20 +72,16 @@ def print_summary(result) -> None:
     from morale.engine.recorder import SERIES
     from morale.results.targets import compare
 
-    table = Table(title=f"{result.scenario.name}: model against calibration targets")
-    for column in ("target", "period", "model", "target value", "range", "met"):
-        table.add_column(column, justify="right" if column in ("model", "target value") else "left")
+    targets = table(f"{result.scenario.name}: model against calibration targets",
+                    ["target", "period", "model", "target value", "range", "met"], right=("model", "target value"))
     for row in compare(result.series, result.scenario).itertuples(index=False):
         period = f"{row.period_start}..{row.period_end or ''}"
-        table.add_row(row.target, period, f"{row.model:,.3g}" if row.model < 100 else f"{row.model:,.0f}",
+        targets.add_row(row.target, period, f"{row.model:,.3g}" if row.model < 100 else f"{row.model:,.0f}",
                       f"{row.value:,.6g}", f"{row.low:,.6g}-{row.high:,.6g}",
-                      "[green]yes[/]" if row.met else "[red]no[/]")
-    console().print(table)
+                        "[green]yes[/]" if row.met else "[red]no[/]")
+    console().print(targets)
     last = result.series.iloc[-1]
-    horizon = Table(title=f"at {result.series.index[-1].date()}")
-    horizon.add_column("measure")
-    horizon.add_column("value", justify="right")
-    horizon.add_column("meaning")
+    horizon = table(f"at {result.series.index[-1].date()}", ["measure", "value", "meaning"], right=("value",))
     for name in ("sustainment_horizon_weeks", "years_left_conscription", "years_left_reservists",
                  "years_left_contract", "years_left_prisoners"):
         horizon.add_row(name, f"{last[name]:,.1f}", SERIES[name][1])
@@ -85,19 +89,31 @@ def print_summary(result) -> None:
 
 
 @app.command()
-def report(run_dir: Path = typer.Argument(..., help="a run folder written by `morale run`")) -> None:
-    """Rebuild report.html from a run folder."""
-    from morale.results.report import write_report
-    from morale.results.run import Run
+def report(folder: Path = typer.Argument(..., help="a run folder (`morale run`) or an experiment folder "
+                                                   "(ensemble, compare, sweep, sensitivity)")) -> None:
+    """Rebuild the report.html of a run or experiment folder."""
+    from morale.results.report import rebuild_report
 
-    def load():
-        if not (run_dir / "manifest.json").is_file():
-            raise UserError(f"{run_dir}: not a run folder (no manifest.json)")
-        return Run.load(run_dir)
+    def rebuild() -> Path:
+        if not (folder / "manifest.json").is_file():
+            raise UserError(f"{folder}: got a folder without manifest.json; expected a run or experiment folder "
+                            f"written by morale")
+        return rebuild_report(folder)
 
-    result = guarded(load)
-    write_report(result, run_dir / "report.html")
-    console().print(f"report: [bold]{run_dir / 'report.html'}[/]")
+    console().print(f"report: [bold]{guarded(rebuild)}[/]")
+
+
+@app.command()
+def series() -> None:
+    """List every output series: its kind (stock, flow, mean), unit and meaning."""
+    from morale.engine.recorder import series_table
+
+    frame = series_table()
+    view = table(f"{len(frame)} series (stocks and means are read at a date, flows summed over a window)",
+                 list(frame.columns))
+    for row in frame.itertuples(index=False):
+        view.add_row(*map(str, row))
+    console().print(view)
 
 
 @app.command()
@@ -105,49 +121,90 @@ def scenarios() -> None:
     """List the built-in scenarios."""
     from morale.scenario.loader import builtin_names, load_scenario
 
-    table = Table(title="built-in scenarios")
-    table.add_column("name")
-    table.add_column("from")
-    table.add_column("to")
-    table.add_column("description")
+    view = table("built-in scenarios", ["name", "from", "to", "description"])
     for name in builtin_names():
         s = load_scenario(name)
-        table.add_row(name, str(s.start), str(s.end), s.description)
-    console().print(table)
+        view.add_row(name, str(s.start), str(s.end), s.description)
+    console().print(view)
 
 
 @app.command()
 def show(scenario: str = typer.Argument("russia-2022"),
-         set_: list[str] = typer.Option(None, "--set", help="override a parameter: PATH=VALUE")) -> None:
-    """Print a resolved scenario: every parameter with its value, range and source."""
+         set_: list[str] = SET, event: list[str] = EVENT, drop_event: list[str] = DROP_EVENT,
+         events: bool = typer.Option(False, "--events", help="list the events in date order with their ids"),
+         grep: str = typer.Option(None, help="only parameters whose path or source contains TEXT (any case)"),
+         as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table")) -> None:
+    """Print a resolved scenario: every parameter with its value, range, bounds, unit and source."""
     from morale.scenario.loader import load_scenario
+    from morale.scenario.whatif import describe_changes
+
+    resolved = guarded(lambda: load_scenario(scenario, set_ or None, event or None, drop_event or None))
+    if events:
+        rows = [{"id": e.id or "", "date": str(e.date), "target": e.target, "value": e.value,
+                 "state": "on" if e.enabled else f"dropped by {e.dropped_by or 'the file'}", "source": e.source}
+                for e in sorted(resolved.events, key=lambda e: e.date)]
+        _print_rows(f"{resolved.name}: {len(rows)} events", rows, as_json)
+        return
+    rows = scenario_rows(resolved)
+    if grep:
+        rows = [r for r in rows if grep.lower() in f"{r['parameter']} {r['source']}".lower()]
+    _print_rows(f"{resolved.name}: {resolved.description}", rows, as_json)
+    if not as_json:
+        for line in describe_changes(resolved):
+            console().print(f"what-if: {line}", markup=False)
+
+
+def scenario_rows(resolved) -> list[dict]:
+    """Every parameter, switch and list of a scenario as rows (parameter, value, range, bounds, unit, source)."""
+    from morale.scenario import metadata
     from morale.scenario.schema import Param
 
-    resolved = guarded(lambda: load_scenario(scenario, set_ or None))
-    table = Table(title=f"{resolved.name}: {resolved.description}", show_lines=False)
-    for column in ("parameter", "value", "range", "source"):
-        table.add_column(column, overflow="fold")
+    rows: list[dict] = []
 
     def walk(node, prefix: str) -> None:
         for name in type(node).model_fields:
             value = getattr(node, name)
             path = f"{prefix}{name}"
             if isinstance(value, Param):
-                shown = "" if value.range is None else f"{value.range[0]:g}..{value.range[1]:g} ({value.dist})"
-                table.add_row(path, f"{value.value:g}", shown, value.source)
+                meta = metadata.meta(path)
+                rows.append({"parameter": path, "value": value.value,
+                             "range": None if value.range is None else list(value.range), "dist": value.dist,
+                             "bounds": list(meta.bounds), "unit": meta.unit,
+                             "pinned": path in resolved.pinned, "source": value.source})
             elif hasattr(type(value), "model_fields"):
                 walk(value, f"{path}.")
-            elif isinstance(value, list) and name != "events":
-                for i, item in enumerate(value):
-                    table.add_row(f"{path}[{i}]", str(item.model_dump(mode="json")), "", "")
-            elif name != "events":
-                table.add_row(path, str(value), "", "")
+            elif name not in ("events", "pinned"):
+                shown = [v.model_dump(mode="json") for v in value] if isinstance(value, list) and value and \
+                    hasattr(value[0], "model_dump") else (value if isinstance(value, bool | int | float | list)
+                                                          else str(value))
+                rows.append({"parameter": path, "value": shown, "range": None, "dist": None, "bounds": None,
+                             "unit": None, "pinned": path in resolved.pinned, "source": ""})
 
     walk(resolved, "")
-    for event in resolved.events:
-        if event.enabled:
-            table.add_row(f"event {event.date}", f"{event.target} = {event.value}", "", event.source)
-    console().print(table)
+    return rows
+
+
+def _print_rows(title: str, rows: list[dict], as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(rows, indent=2, default=str) + "\n")
+        return
+    columns = list(rows[0]) if rows else ["parameter"]
+    view = table(title, columns)
+    for row in rows:
+        view.add_row(*[_cell(row[c]) for c in columns])
+    console().print(view)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int | float) for v in value):
+        return f"{value[0]:g}..{value[1]:g}"
+    return str(value)
 
 
 @app.command()
@@ -175,7 +232,7 @@ def validate(
         chosen = [n.strip().upper() for n in only.split(",")] if only else list(PATTERNS)
         unknown = [n for n in chosen if n not in PATTERNS]
         if unknown:
-            raise UserError(f"--only: unknown pattern {', '.join(unknown)}; known: {', '.join(PATTERNS)}")
+            raise UserError(f"--only: got unknown pattern {', '.join(unknown)}; expected some of {', '.join(PATTERNS)}")
         try:
             check_scheduler(scheduler, workers)
         except SchedulerError as err:
@@ -201,10 +258,8 @@ def validate(
         if as_json:
             sys.stdout.write(json.dumps([r.as_dict() for r in summary], indent=2) + "\n")
         else:
-            view = Table(title=f"patterns over {robust} Latin-hypercube draws ({runs} paired runs each, "
-                               f"scale {scale:g}, seed {seed})")
-            for column in ("pattern", "kind", "held in", "share", "pass", "failing draws"):
-                view.add_column(column, overflow="fold")
+            view = table(f"patterns over {robust} Latin-hypercube draws ({runs} paired runs each, scale "
+                         f"{scale:g}, seed {seed})", ["pattern", "kind", "held in", "share", "pass", "failing draws"])
             for r in summary:
                 view.add_row(r.pattern, r.kind, f"{r.held}/{r.draws}", f"{r.share:.0%}",
                              "[green]pass[/]" if r.passed else "[red]FAIL[/]",
@@ -217,14 +272,13 @@ def validate(
     if as_json:
         sys.stdout.write(json.dumps([r.as_dict() for r in results], indent=2) + "\n")
     else:
-        table = Table(title=f"patterns ({runs} paired runs, scale {scale:g}, seed {seed})")
-        for column in ("pattern", "statistic", "effect", "95% CI", "pass", "detail"):
-            table.add_column(column, overflow="fold")
+        view = table(f"patterns ({runs} paired runs, scale {scale:g}, seed {seed})",
+                     ["pattern", "statistic", "effect", "95% CI", "pass", "detail"])
         for r in results:
             effect = "" if r.effect is None else f"{r.effect:.4g}"
-            ci = "" if r.ci_low is None else f"[{r.ci_low:.4g}, {r.ci_high:.4g}]"
-            table.add_row(r.pattern, r.statistic, effect, ci, "[green]pass[/]" if r.passed else "[red]FAIL[/]",
-                          r.detail)
-        console().print(table)
+            ci = "" if r.ci_low is None else escape(f"[{r.ci_low:.4g}, {r.ci_high:.4g}]")
+            view.add_row(r.pattern, escape(r.statistic), effect, ci, "[green]pass[/]" if r.passed else "[red]FAIL[/]",
+                         escape(r.detail))
+        console().print(view)
     if not all(r.passed for r in results):
         raise typer.Exit(1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -17,6 +18,8 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 T = TypeVar("T")
 MIN_PIPED_WIDTH = 160  # wide enough that piped tables rarely fold; a terminal keeps its own width
@@ -38,17 +41,58 @@ def console() -> Console:
     return _console()
 
 
+def _say(kind: str, message: str) -> None:
+    sys.stderr.write(f"{kind}: {' '.join(str(message).split())}\n")
+    sys.stderr.flush()
+
+
 def fail(message: str, code: int = 2) -> None:
     """Print `error: message` on one line of stderr (no markup, no wrapping) and exit with `code`."""
-    sys.stderr.write(f"error: {' '.join(str(message).split())}\n")
-    sys.stderr.flush()
+    _say("error", message)
     raise typer.Exit(code)
 
 
 def warn(message: str) -> None:
     """One line on stderr that does not stop the command."""
-    sys.stderr.write(f"warning: {' '.join(str(message).split())}\n")
-    sys.stderr.flush()
+    _say("warning", message)
+
+
+class OneLineErrors(TyperGroup):
+    """The root command group: a bad flag or option value (click's usage errors) is one `error:` line and
+    exit 2, like every other user error, and a warning (a value outside its uncertainty range, an event a pin
+    dropped) is one `warning:` line."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", UserWarning)
+            warnings.showwarning = _one_line_warning
+            try:
+                code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            except typer.Abort:
+                code = _say("error", "aborted") or 1
+            except TyperException as err:  # click's usage errors: no such option, a bad value for a flag
+                code = _say("error", usage_message(err)) or getattr(err, "exit_code", 2)
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def usage_message(err: Exception) -> str:
+    """A click usage error as "--flag: got VALUE; expected ..." where the value is known."""
+    param = getattr(err, "param", None)
+    flag = (getattr(param, "opts", None) or [getattr(param, "name", None) or ""])[0]
+    cause = err.__cause__
+    if flag and hasattr(cause, "errors"):
+        first = cause.errors()[0]
+        expected = first["msg"].removeprefix("Input should be ")
+        return f"{flag}: got {first.get('input')!r}; expected {expected}"
+    message = err.format_message() if hasattr(err, "format_message") else str(err)
+    return message if "expected" in message else f"{message}; expected what the command's --help lists"
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    if issubclass(category, UserWarning):
+        warn(str(message))
 
 
 def user_errors() -> tuple[type[Exception], ...]:

@@ -11,7 +11,8 @@ import typer
 from rich.table import Table
 
 from morale.classic import civil_violence
-from morale.cli_common import console, fail
+from morale.cli_common import console, fail, guarded
+from morale.results.run import check_output_folder
 
 classic_app = typer.Typer(
     help="Canonical models reproduced exactly (Epstein 2002 civil violence).", no_args_is_help=True
@@ -89,6 +90,7 @@ def civil_violence_command(
     out: Path | None = typer.Option(None, help="Directory for series, plot and animation."),
     parquet: bool = typer.Option(False, help="Write series.parquet instead of series.csv."),
     animate: bool = typer.Option(False, help="Also write an animation of the lattice (with --out)."),
+    force: bool = typer.Option(False, help="Overwrite the files of a non-empty --out."),
 ):
     """Epstein's (2002) civil-violence Model I, or the Mesa or NetLogo port of it."""
     out_console = console()
@@ -105,6 +107,8 @@ def civil_violence_command(
         "k": k,
     }
     options = {name: value for name, value in given.items() if value is not None}
+    if out is not None:  # before any work: an --out that cannot take the results fails now
+        guarded(lambda: check_output_folder(out, force))
     try:
         result = civil_violence.run(steps, seed, variant, record_lattice=animate and out is not None, **options)
     except ValueError as error:

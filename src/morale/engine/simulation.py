@@ -22,7 +22,7 @@ from morale.engine.person_table import enlist_all
 from morale.engine.recorder import Recorder
 from morale.engine.regions import load_regions, regions_from_spec
 from morale.engine.rng import process_keys, run_seed
-from morale.engine.state import new_state, unit_size
+from morale.engine.state import MEMORY_CAP_VARIABLE, estimate_bytes, memory_cap_bytes, new_state, unit_size
 from morale.processes import (
     combat,
     deployment,
@@ -37,8 +37,8 @@ from morale.processes import (
     service,
     training,
 )
-from morale.scenario.loader import ScenarioError, active_events, load_scenario, resolve_target
-from morale.scenario.schema import Param, Scenario
+from morale.scenario.loader import ScenarioError, active_events, load_scenario
+from morale.scenario.schema import Param, Scenario, resolve_target
 
 # The weekly order of DESIGN s.4.
 SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, information, opinion, opposition,
@@ -53,9 +53,12 @@ class ConservationError(AssertionError):
 
 
 def resolve(scenario: str | Path | Scenario | dict, seed: int | None = None, scale: float | None = None,
-            end: str | dt.date | None = None, overrides: dict[str, Any] | list[str] | None = None) -> Scenario:
-    """The scenario with run options applied (seed, scale, end) and validated again."""
-    resolved = load_scenario(scenario, overrides)
+            end: str | dt.date | None = None, overrides: dict[str, Any] | list[str] | None = None,
+            events: list | None = None, drop_events: list[str] | None = None,
+            base: dict[str, Any] | None = None) -> Scenario:
+    """The scenario with what-ifs (see `load_scenario`) and run options (seed, scale, end) applied, validated
+    again, and its memory need checked against the cap before anything is allocated."""
+    resolved = load_scenario(scenario, overrides, events, drop_events, base)
     update: dict[str, Any] = {}
     if seed is not None:
         update["seed"] = seed
@@ -63,13 +66,27 @@ def resolve(scenario: str | Path | Scenario | dict, seed: int | None = None, sca
         update["scale"] = scale
     if end is not None:
         update["end"] = _date(end)
-    if not update:
-        return resolved
-    try:
-        return load_scenario({**resolved.model_dump(mode="python"), **update})
-    except ScenarioError as err:
-        flags = ", ".join(f"--{k}" for k in update)
-        raise ScenarioError(str(err).replace("<dict>", f"{resolved.name} with {flags}", 1)) from None
+    if update:
+        try:
+            resolved = load_scenario({**resolved.model_dump(mode="python"), **update})
+        except ScenarioError as err:
+            names = ", ".join(update)
+            raise ScenarioError(str(err).replace("<dict>", f"{resolved.name} with {names}", 1)) from None
+    check_memory(resolved)
+    return resolved
+
+
+def check_memory(scenario: Scenario) -> None:
+    """Refuse, with the estimate, a scenario whose person table would not fit the memory cap."""
+    specs = scenario.population.regions
+    regions = load_regions() if specs is None else regions_from_spec(specs)
+    need = estimate_bytes(regions, scenario)
+    cap = memory_cap_bytes()
+    if need > cap:
+        raise ScenarioError(
+            f"{scenario.name}: population at scale {scenario.scale:g}: got an estimated {need / 2**30:,.1f} GiB "
+            f"for the person table; expected at most the memory cap of {cap / 2**30:,.1f} GiB (a coarser "
+            f"--scale, fewer men, or a higher cap in {MEMORY_CAP_VARIABLE})")
 
 
 def _date(value: str | dt.date) -> dt.date:
@@ -78,7 +95,7 @@ def _date(value: str | dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        raise ScenarioError(f"--end: got {value!r}; expected a date YYYY-MM-DD") from None
+        raise ScenarioError(f"end: got {value!r}; expected a date YYYY-MM-DD") from None
 
 
 class Simulation:
@@ -87,9 +104,10 @@ class Simulation:
     def __init__(self, scenario: str | Path | Scenario | dict = "russia-2022", seed: int | None = None,
                  scale: float | None = None, end: str | dt.date | None = None,
                  overrides: dict[str, Any] | list[str] | None = None, replicate: int | None = None,
-                 check: bool = False):
+                 check: bool = False, events: list | None = None, drop_events: list[str] | None = None,
+                 base: dict[str, Any] | None = None):
         started = time.perf_counter()
-        self.scenario = resolve(scenario, seed, scale, end, overrides)
+        self.scenario = resolve(scenario, seed, scale, end, overrides, events, drop_events, base)
         self.replicate = replicate
         self.check = check
         self.calendar = Calendar(self.scenario.start, self.scenario.end)

@@ -8,6 +8,8 @@ by binary search, so hazards can skip geometrically through it and quotas can sa
 
 from __future__ import annotations
 
+import math
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,6 +198,32 @@ def _counts(persons: np.ndarray, scale: float) -> np.ndarray:
     """Agent counts for cells of persons, rounded so that running totals stay exact."""
     cumulative = np.floor(np.cumsum(persons.ravel()) / scale + 1e-9)
     return np.diff(np.concatenate([[0.0], cumulative])).astype(np.int64).reshape(persons.shape)
+
+
+MEMORY_CAP_VARIABLE = "MORALE_MEMORY_CAP_GIB"
+DEFAULT_MEMORY_CAP_GIB = 16.0
+# Person-table bytes per agent at the peak of building it (int16 region and birth week, int8 status, prior
+# service, opposition and summons, int32 soldier row, float64 birth and draws while sorting), rounded up, plus
+# a soldier row's share (every agent could serve).
+BYTES_PER_AGENT = 64
+
+
+def memory_cap_bytes() -> float:
+    """The fixed cap (GiB in MORALE_MEMORY_CAP_GIB, default 16): a run never decides by how busy the machine
+    is, only by this number."""
+    text = os.environ.get(MEMORY_CAP_VARIABLE, "")
+    try:
+        gib = float(text) if text else DEFAULT_MEMORY_CAP_GIB
+    except ValueError:
+        gib = DEFAULT_MEMORY_CAP_GIB
+    return gib * 2**30 if gib > 0 and math.isfinite(gib) else DEFAULT_MEMORY_CAP_GIB * 2**30
+
+
+def estimate_bytes(regions: Regions, scenario: Scenario) -> float:
+    """The person table's memory, estimated from the men at the start and the cohorts of the horizon."""
+    years = scenario.end.year - scenario.start.year + 1
+    persons = float(regions.men_by_age.sum()) + years * float(regions.cohort(scenario.start.year).sum())
+    return persons / scenario.scale * BYTES_PER_AGENT
 
 
 def build_people(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.random.Generator):

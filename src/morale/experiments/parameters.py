@@ -10,12 +10,15 @@ sweeps, sensitivity and robust validation map Latin-hypercube or SALib samples t
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
-from morale.scenario.schema import Param, Scenario
+from morale.scenario import metadata
+from morale.scenario.loader import RangeWarning
+from morale.scenario.schema import Param, Scenario, parameters
 
 # far above the number of per-process keys a run spawns (spawn_key (i, 0..len(PROCESSES)-1))
 DRAWS_KEY = 1_000_003
@@ -58,52 +61,45 @@ def from_unit(p: Uncertain, u):
 
 
 def ranged_parameters(scenario: Scenario) -> dict[str, Uncertain]:
-    """Every parameter with a range of positive width, by dotted path, in schema order."""
-    found: dict[str, Uncertain] = {}
-
-    def walk(node, prefix: str) -> None:
-        for name in type(node).model_fields:
-            value = getattr(node, name)
-            path = f"{prefix}{name}"
-            if isinstance(value, Param):
-                if value.range is not None and value.range[1] > value.range[0]:
-                    found[path] = Uncertain(path, value.value, value.range[0], value.range[1], value.dist)
-            elif hasattr(type(value), "model_fields"):
-                walk(value, f"{path}.")
-
-    walk(scenario, "")
-    return found
+    """Every parameter with a range of positive width, by dotted path, in schema order (none that --set pins)."""
+    return {path: Uncertain(path, p.value, p.range[0], p.range[1], p.dist)
+            for path, p in parameters(scenario).items()
+            if p.range is not None and p.range[1] > p.range[0] and path not in scenario.pinned}
 
 
 def all_parameters(scenario: Scenario) -> dict[str, Param]:
-    found: dict[str, Param] = {}
-
-    def walk(node, prefix: str) -> None:
-        for name in type(node).model_fields:
-            value = getattr(node, name)
-            if isinstance(value, Param):
-                found[f"{prefix}{name}"] = value
-            elif hasattr(type(value), "model_fields"):
-                walk(value, f"{prefix}{name}.")
-
-    walk(scenario, "")
-    return found
+    """Every numeric parameter by dotted path (see `morale.scenario.schema.parameters`)."""
+    return parameters(scenario)
 
 
 def named_parameter(scenario: Scenario, name: str, low: float | None = None, high: float | None = None) -> Uncertain:
-    """A parameter to sweep: its own range unless one is given."""
+    """A parameter to sweep: its own range unless one is given. A given range must lie within the legal bounds
+    (refused otherwise); beyond the uncertainty range it runs, with a `RangeWarning` (never silently)."""
     params = all_parameters(scenario)
     if name not in params:
         hint = difflib.get_close_matches(name, list(params), n=1)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        raise ParameterError(f"--param {name}: no numeric parameter of that name in {scenario.name}{suggestion}")
+        raise ParameterError(f"--param {name}: no numeric parameter of that name in {scenario.name}; expected "
+                             f"the dotted path of a number (see `morale show --grep`){suggestion}")
+    if name in scenario.pinned:
+        raise ParameterError(f"--param {name}: pinned by --set for every run; expected either --set or --param "
+                             f"for one parameter")
     p = params[name]
     if low is None or high is None:
         if p.range is None or p.range[1] <= p.range[0]:
-            raise ParameterError(f"--param {name}: has no range in {scenario.name}; give one as {name}=LOW:HIGH")
+            raise ParameterError(f"--param {name}: has no range in {scenario.name}; expected one given as "
+                                 f"{name}=LOW:HIGH")
         low, high = p.range
+    for end in (low, high):
+        problem = metadata.violation(name, end)
+        if problem:
+            raise ParameterError(f"--param {name}: {problem}")
     if high < low:
-        raise ParameterError(f"--param {name}={low}:{high}: expected LOW <= HIGH")
+        raise ParameterError(f"--param {name}={low}:{high}: got LOW above HIGH; expected LOW <= HIGH")
+    if p.range is not None and (low < p.range[0] or high > p.range[1]):
+        warnings.warn(RangeWarning(f"--param {name}={low:g}:{high:g}: beyond its uncertainty range "
+                                   f"{p.range[0]:g}..{p.range[1]:g}; the runs outside it are what-ifs, not "
+                                   f"uncertainty"), stacklevel=2)
     dist = p.dist if p.range is not None and (low, high) == tuple(p.range) else "uniform"
     value = min(max(p.value, low), high)
     return Uncertain(name, value, float(low), float(high), dist)
@@ -121,6 +117,8 @@ def parse_param(text: str) -> tuple[str, float | None, float | None, list[float]
         levels = [float(v) for v in spec.split(",") if v.strip()]
     except ValueError:
         raise ParameterError(f"--param {text!r}: expected NAME, NAME=LOW:HIGH or NAME=V1,V2,...") from None
+    if not levels:
+        raise ParameterError(f"--param {text!r}: got no values; expected NAME, NAME=LOW:HIGH or NAME=V1,V2,...")
     return name, min(levels), max(levels), levels
 
 

@@ -4,8 +4,10 @@
 results are the same. It never raises: a run that fails comes back with status "failed", its error and
 traceback, and the experiment goes on. Two models:
 
-- `SimulatorModel`: `morale.run(scenario, seed, replicate, scale, end, overrides)`; the scenario is a built-in
-  name or a resolved scenario dict (picklable, so remote Dask workers need no files);
+- `SimulatorModel`: `morale.run(scenario, seed, replicate, scale, end, base=task.params)`; the scenario is a
+  built-in name or a resolved scenario dict (picklable, so remote Dask workers need no files) with the
+  experiment's what-ifs (--set pins) already applied; a run's own parameter values (drawn or swept) are base
+  values, so dated events still apply on top of them (README, "What-if semantics");
 - `FunctionModel`: any picklable Python function `fn(**params) -> float | dict[str, float]` (for tests and
   for analysing something other than the simulator, e.g. the Ishigami function).
 """
@@ -29,7 +31,7 @@ class SimulatorModel:
     scenario: str | dict
     scale: float | None = None
     end: str | None = None
-    overrides: tuple[tuple[str, Any], ...] = ()  # fixed for every run (the --set flags)
+    overrides: tuple[tuple[str, Any], ...] = ()  # the --set pins, already applied to `scenario` (a record)
 
     def known_outcomes(self) -> list[str]:
         from morale.engine.recorder import SERIES
@@ -54,7 +56,7 @@ class Task:
     model: SimulatorModel | FunctionModel
     seed: int
     replicate: int
-    params: dict[str, Any] = field(default_factory=dict)  # parameter overrides of this run
+    params: dict[str, Any] = field(default_factory=dict)  # this run's base values (drawn or swept)
     outcomes: tuple[str, ...] = ()
     keep_series: bool = False
     labels: dict[str, Any] = field(default_factory=dict)
@@ -92,11 +94,8 @@ def _execute_simulator(task: Task, result: dict[str, Any]) -> None:
 
     _single_thread()
     model = task.model
-    overrides = {**dict(model.overrides), **task.params}
-    if isinstance(model.scenario, dict):
-        overrides = widen_ranges(model.scenario, overrides)
     run = morale.run(model.scenario, seed=task.seed, replicate=task.replicate, scale=model.scale, end=model.end,
-                     overrides=overrides or None)
+                     base=dict(task.params) or None)
     series = run.series
     kinds = {name: SERIES[name][0] for name in series.columns if name in SERIES}
     result["outcomes"] = evaluate_all(parse_outcomes(task.outcomes, list(series.columns)), series, kinds)
@@ -104,21 +103,6 @@ def _execute_simulator(task: Task, result: dict[str, Any]) -> None:
     if task.keep_series:
         result["series"] = {"dates": series.index.values.astype("datetime64[ns]"), "columns": list(series.columns),
                             "values": np.ascontiguousarray(series.to_numpy(dtype=np.float64))}
-
-
-def widen_ranges(scenario: dict, overrides: dict[str, Any]) -> dict[str, Any]:
-    """A swept value outside its parameter's range widens the range (the run says what it was set to)."""
-    out = dict(overrides)
-    for path, value in overrides.items():
-        node: Any = scenario
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if isinstance(node, dict) and node.get("range") is not None and isinstance(value, int | float):
-            lo, hi = node["range"]
-            if not lo <= value <= hi:
-                out[path] = {**node, "value": float(value), "range": (min(lo, value), max(hi, value)),
-                             "source": f"swept beyond its range {lo}..{hi}: {node.get('source', '')}"}
-    return out
 
 
 def summarise(series, kinds: dict[str, str]) -> dict[str, float]:

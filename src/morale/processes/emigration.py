@@ -69,7 +69,7 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
     log_q = math.log1p(-min(p_max, 0.999999))
     i = counts[2]
     counter = 0
-    while True:
+    while p_max > 0.0:  # a zero return hazard: nobody returns
         i -= geometric_gap(uniform(key, week, 40000, counter), log_q) + 1
         counter += 1
         if i < 0:

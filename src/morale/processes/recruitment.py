@@ -81,6 +81,11 @@ def update_pressure(state: State, ctx: Context) -> None:
     state.shortfall_pressure += (target - state.shortfall_pressure) / max(shortfall.lag_weeks.value, 1.0)
 
 
+def _response(strength: float, pressure: float, quantity: str, pinned: list[str]) -> float:
+    """The shortfall response's relative rise of a quantity, none when a what-if pins that quantity."""
+    return 0.0 if quantity in pinned else strength * pressure
+
+
 def perceived_contract_risk(state: State, ctx: Context) -> float:
     """Known deaths per contract soldier a year (M3): deaths of contract-type soldiers that have leaked
     (information process) over the last `risk_window_weeks`, over last week's contract-type strength."""
@@ -124,10 +129,14 @@ def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contra
     if agents == 0:
         return 0
     lo, hi = state.age_slices(min_age, max_age)
-    quota = allocate(agents, (hi - lo).astype(float))
+    rows = np.maximum(hi - lo, 0)
+    # a quota above the men of the right age cannot be filled: the excess is unfilled, not allocated
+    wanted = agents
+    agents = min(agents, int(rows.sum()))
+    quota = allocate(agents, rows.astype(float))
     if summons:  # call-up papers go to more men than are taken (the exit ban binds them all)
         extra = allocate(int(round(agents * (ctx.params.emigration.summons_per_recruit.value - 1.0))),
-                         (hi - lo).astype(float))
+                         rows.astype(float))
         issue_summons(state.status, state.society.summoned, lo, hi, extra, ctx.keys["recruitment"], state.week,
                       _DRAW[name] + 100, state.society.counts, state.flows)
     state.ensure_soldier_capacity(agents)
@@ -136,7 +145,7 @@ def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contra
         ctx.keys["recruitment"], state.week, _DRAW[name], stream, _training(ctx, stream), contract_end,
         deceived_share, state.flows, state.region_flows)
     state.n_soldiers = n
-    return unfilled
+    return unfilled + wanted - agents
 
 
 def _by_hazard(state, ctx, name, stream, p_region, min_age, max_age, eligible_status, contract_end):
@@ -167,8 +176,11 @@ def step(state: State, ctx: Context) -> None:
     unfilled += _by_quota(state, ctx, "mobilisation", C.MOBILISED, ctx.derived["mobilisation_quota"][week],
                           18, r.mobilisation_max_age.value, 1, C.NO_END, summons=True)
 
+    # a quantity pinned by --set is held fixed: the shortfall response does not move it either
+    pinned = p.pinned
     coercion = r.coercion
-    coerced = coercion.weekly_quota.value * (1.0 + r.shortfall.coercion_response.value * pressure)
+    coerced = coercion.weekly_quota.value * (1.0 + _response(r.shortfall.coercion_response.value, pressure,
+                                                               "recruitment.coercion.weekly_quota", pinned))
     end = _contract_end(state, ctx)
     share_new = coercion.without_prior_share.value
     unfilled += _by_quota(state, ctx, "coerced_prior", C.COERCED, coerced * (1 - share_new), 18,
@@ -177,7 +189,7 @@ def step(state: State, ctx: Context) -> None:
                           coercion.max_age.value, 0, end)
 
     risk = perceived_contract_risk(state, ctx)
-    bonus_multiplier = 1.0 + r.shortfall.bonus_response.value * pressure
+    bonus_multiplier = 1.0 + _response(r.shortfall.bonus_response.value, pressure, "pay.regional_bonus", pinned)
     p_contract = contract_probability(state, ctx, bonus_multiplier, risk)
     expected = _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract, 18, r.contract.max_age.value,
                           C.CIVILIAN, end)
@@ -185,7 +197,8 @@ def step(state: State, ctx: Context) -> None:
                                       contract_probability(state, ctx, 1.0, risk))
 
     conversion = r.conversion
-    hazard = conversion.weekly_hazard.value * (1.0 + r.shortfall.conversion_response.value * pressure)
+    hazard = conversion.weekly_hazard.value * (1.0 + _response(r.shortfall.conversion_response.value, pressure,
+                                                                "recruitment.conversion.weekly_hazard", pinned))
     if hazard > 0:
         convert_conscripts(state.army, state.region, state.n_soldiers, 1.0 - math.exp(-hazard),
                            conversion.deceived_share.value, ctx.keys["recruitment"], week, ctx.unit_size,

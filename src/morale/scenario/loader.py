@@ -7,15 +7,24 @@ value found and what was expected, in one line, so that the CLI can print it wit
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
+import math
 import tomllib
+import warnings
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pydantic
 
-from morale.scenario.schema import Event, Param, Scenario
+from morale.scenario.schema import Event, Scenario, resolve_target
+
+__all__ = ["RangeWarning", "ScenarioError", "ScenarioWarning", "active_events", "builtin_names", "load_scenario",
+           "parse_event", "parse_value", "resolve_target", "split_assignment"]
+
+
+EVENT_SOURCE = "--event (what-if)"
 
 
 class ScenarioError(ValueError):
@@ -50,7 +59,8 @@ def _read_toml(spec: str, base: Path | None, referrer: str | None = None) -> tup
             if referrer is not None:
                 raise ScenarioError(f"{referrer}: extends: got {spec!r}; expected an existing scenario file "
                                     f"({path} is none) or a built-in scenario{extra}")
-            raise ScenarioError(f"{spec}: no such scenario file or built-in scenario{extra}")
+            raise ScenarioError(f"{spec}: no such scenario file or built-in scenario; expected a TOML file or a "
+                                f"built-in name{extra}")
         label, folder = str(path), path.parent
         try:
             text = path.read_text(encoding="utf-8")
@@ -59,7 +69,10 @@ def _read_toml(spec: str, base: Path | None, referrer: str | None = None) -> tup
     try:
         return tomllib.loads(text), label, folder
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{label}: not valid TOML: {err}") from None
+        raise ScenarioError(f"{label}: not valid TOML: {err}; expected a valid TOML file") from None
+    except RecursionError:
+        raise ScenarioError(f"{label}: arrays or tables nested too deeply; expected the tables of a "
+                            f"scenario") from None
 
 
 def _as_param_update(old: Any, new: Any, label: str) -> Any:
@@ -132,43 +145,65 @@ def _lookup(tree: dict[str, Any], path: str, label: str) -> tuple[dict[str, Any]
             hint = difflib.get_close_matches(part, options, n=1)
             where = ".".join(parts[:depth]) or "<top level>"
             suggestion = f"; did you mean '{'.'.join([*parts[:depth], hint[0]])}'?" if hint else ""
-            raise ScenarioError(f"{label}: {path}: no field '{part}' in {where}{suggestion}")
+            raise ScenarioError(f"{label}: {path}: no field '{part}' in {where}; expected the dotted path of a "
+                                f"field (see `morale show --grep`){suggestion}")
         if depth == len(parts) - 1:
             return node, part
         node = node[part]
     raise AssertionError("unreachable")
 
 
-def _parse_value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """A command-line value read as TOML (1e3, true, "text", [1, 2]); a bare word stays a string."""
     try:
         return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         return text
 
 
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any] | list[str] | None, label: str) -> dict:
-    """Apply `path=value` overrides (CLI strings or a dict) to raw scenario data."""
-    if not overrides:
-        return data
-    data = copy.deepcopy(data)
-    pairs = overrides.items() if isinstance(overrides, dict) else [_split(o) for o in overrides]
-    for path, value in pairs:
-        value = _parse_value(value) if isinstance(value, str) and not isinstance(overrides, dict) else value
-        holder, key = _lookup(data, path, label)
-        holder[key] = _as_param_update(holder[key], value, label)
-    return data
-
-
-def _split(item: str) -> tuple[str, str]:
+def split_assignment(item: str, flag: str = "--set") -> tuple[str, str]:
+    """`PATH=VALUE` -> (path, text of value)."""
     if "=" not in item:
-        raise ScenarioError(f"--set {item!r}: expected PATH=VALUE, for example combat.intensity=1.2")
+        raise ScenarioError(f"{flag} {item!r}: expected PATH=VALUE, for example combat.intensity=0.05")
     path, value = item.split("=", 1)
     return path.strip(), value.strip()
 
 
+def parse_event(item: str | dict[str, Any]) -> dict[str, Any]:
+    """`DATE:PATH=VALUE` (the --event flag) or a dict {date, target, value[, id, source]} -> an event table."""
+    if isinstance(item, dict):
+        event = dict(item)
+    else:
+        date, sep, rest = str(item).partition(":")
+        if not sep or "=" not in rest:
+            raise ScenarioError(f"--event {item!r}: expected DATE:PATH=VALUE, for example "
+                                f"2026-01-01:policy.exit_ban=false")
+        try:
+            day = dt.date.fromisoformat(date.strip())
+        except ValueError:
+            raise ScenarioError(f"--event {item!r}: got date {date.strip()!r}; expected YYYY-MM-DD") from None
+        path, value = split_assignment(rest, "--event")
+        event = {"date": day, "target": path, "value": parse_value(value)}
+    event.setdefault("source", EVENT_SOURCE)
+    event.setdefault("id", f"what-if:{event.get('target')}@{event.get('date')}")
+    return event
+
+
+class ScenarioWarning(UserWarning):
+    """Something a what-if did that the user should hear about in one line (an event dropped by a pin)."""
+
+
+class RangeWarning(ScenarioWarning):
+    """A value outside its parameter's uncertainty range but within its legal bounds: it runs."""
+
+
 def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
     loc = [str(p) for p in err["loc"]]
-    path = ".".join(loc)
+    path = ""
+    for i, part in enumerate(err["loc"]):
+        if i and err["loc"][i - 1] == "value" and part in ("float", "bool", "int"):
+            continue  # the member of a union pydantic tried, not a field
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
     if err["type"] == "extra_forbidden":
         model_path, key = loc[:-1], loc[-1]
         node = data
@@ -177,16 +212,25 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
         siblings = _known_fields(model_path)
         hint = difflib.get_close_matches(key, siblings, n=1)
         suggestion = f"; did you mean '{'.'.join([*model_path, hint[0]])}'?" if hint else ""
-        return f"{path}: unknown field{suggestion}"
+        where = ".".join(p for p in model_path if not p.isdigit()) or "the top level"
+        return f"{path}: unknown field (got {_shown(err.get('input'))}); expected a field of {where}{suggestion}"
     if err["type"] == "value_error":
         # the schema's own validators say what they got and what they expected
         message = err["msg"].removeprefix("Value error, ")
         return f"{path}: {message}" if path else message
     if err["type"] == "missing":
         return f"{path}: missing; expected a value for this required field"
-    value = err.get("input")
-    shown = repr(value) if not isinstance(value, dict) else "a table"
-    return f"{path}: got {shown}; expected {err['msg'].removeprefix('Input should be ')}"
+    return f"{path}: got {_shown(err.get('input'))}; expected {err['msg'].removeprefix('Input should be ')}"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it, cut short if long (an error is one line)."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list) and len(repr(value)) > limit:
+        return f"an array of {len(value)} items"
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 20]}... ({len(text):,} characters)"
 
 
 def _known_fields(model_path: list[str]) -> list[str]:
@@ -207,38 +251,26 @@ def _known_fields(model_path: list[str]) -> list[str]:
     return list(model.model_fields)
 
 
-def _check_event_targets(scenario: Scenario, label: str) -> None:
-    for i, event in enumerate(scenario.events):
-        try:
-            resolve_target(scenario, event.target)
-        except ScenarioError as err:
-            raise ScenarioError(f"{label}: events[{i}].target: {err}") from None
-
-
-def resolve_target(scenario: Scenario, target: str) -> tuple[Any, str]:
-    """The object and attribute an event target names; only numeric parameters and policy switches."""
-    node: Any = scenario
-    parts = target.split(".")
-    for depth, part in enumerate(parts):
-        fields = list(type(node).model_fields) if isinstance(node, pydantic.BaseModel) else []
-        if part not in fields:
-            hint = difflib.get_close_matches(part, fields, n=1)
-            suggestion = f"; did you mean '{'.'.join([*parts[:depth], hint[0]])}'?" if hint else ""
-            raise ScenarioError(f"'{target}' names no parameter{suggestion}")
-        if depth == len(parts) - 1:
-            leaf = getattr(node, part)
-            if not isinstance(leaf, Param | bool):
-                raise ScenarioError(f"'{target}' is not a number or a policy switch")
-            return node, part
-        node = getattr(node, part)
-    raise AssertionError("unreachable")
-
-
 def load_scenario(
     spec: str | Path | Scenario | dict[str, Any] = "russia-2022",
     overrides: dict[str, Any] | list[str] | None = None,
+    events: list[str | dict[str, Any]] | None = None,
+    drop_events: list[str] | None = None,
+    base: dict[str, Any] | None = None,
 ) -> Scenario:
-    """Resolve a scenario given by built-in name, file path, raw dict or object, then apply overrides."""
+    """Resolve a scenario given by built-in name, file path, raw dict or object, then apply what-ifs.
+
+    The what-if rules (README, "What-if semantics"), in the order they apply:
+    - `base` {path: value}: a new base value (drawn by --uncertainty, a sweep or a calibrated sample); dated
+      events still apply on top of it;
+    - `overrides` {path: value} or ["path=value"] (--set): pins the path for the whole run: events that would
+      change it are dropped (a RangeWarning-free `ScenarioWarning` line each) and endogenous responses treat it
+      as fixed;
+    - `events` ["DATE:PATH=VALUE"] or dicts (--event): dated changes added to the timeline;
+    - `drop_events` [id] (--drop-event): events switched off by id.
+    A value outside its range but within its legal bounds runs with a `RangeWarning`; outside its bounds it is
+    refused. Every failure raises `ScenarioError` in one line.
+    """
     if isinstance(spec, Scenario):
         data, label = spec.model_dump(mode="python"), f"<scenario {spec.name}>"
     elif isinstance(spec, dict):
@@ -249,13 +281,95 @@ def load_scenario(
     else:
         data, label = _resolve(str(spec), None, ())
     scenario = _validate(data, label)
-    if overrides:
-        # overrides act on the full scenario (defaults filled in), so any field can be set
-        where = "--set" if isinstance(overrides, list) else "overrides"
-        data = apply_overrides(scenario.model_dump(mode="python"), overrides, where)
-        scenario = _validate(data, f"{label} with {where}")
-    _check_event_targets(scenario, label)
-    return scenario
+    if not (overrides or events or drop_events or base):
+        return scenario
+    # what-ifs act on the full scenario (defaults filled in), so any field can be set
+    data = scenario.model_dump(mode="python")
+    flag = "--set" if isinstance(overrides, list) else "overrides"
+    said: list[ScenarioWarning] = []  # warned only once the result is valid: a refused input says one line
+    for path, value in (base or {}).items():
+        _set_value(data, path, value, "base", label, said)
+    for path, value in _assignments(overrides, flag):
+        _set_value(data, path, value, flag, label, said)
+        if _is_parameter_or_switch(data, path):  # a table, a list or a date has no events to drop
+            _pin(data, path, flag, said)
+    for item in events or []:
+        _add_event(data, parse_event(item))
+    for event_id in drop_events or []:
+        _drop_event(data, event_id, scenario.name)
+    changed = ", ".join(x for x, given in ((flag, overrides), ("--event", events), ("--drop-event", drop_events),
+                                           ("base values", base)) if given)
+    resolved = _validate(data, f"{label} with {changed}")
+    for warning in said:
+        warnings.warn(warning, stacklevel=2)
+    return resolved
+
+
+def _assignments(overrides: dict[str, Any] | list[str] | None, flag: str) -> list[tuple[str, Any]]:
+    if not overrides:
+        return []
+    if isinstance(overrides, dict):
+        return list(overrides.items())
+    return [(path, parse_value(text)) for path, text in (split_assignment(o, flag) for o in overrides)]
+
+
+def _set_value(data: dict[str, Any], path: str, value: Any, flag: str, label: str,
+               said: list[ScenarioWarning]) -> None:
+    """Set a value; a number outside a parameter's range widens the range, with a warning (the range says
+    what is plausible, not what is legal: the bounds are checked when the scenario is validated)."""
+    holder, key = _lookup(data, path, flag if flag != "base" else label)
+    old = holder[key]
+    if isinstance(old, dict) and "value" in old and _is_number(value):
+        updated = {**old, "value": float(value), "source": f"{flag} {path}={value} (was {old.get('value')}: "
+                                                           f"{old.get('source', '')})"}
+        low_high = old.get("range")
+        if low_high is not None and math.isfinite(value) and not low_high[0] <= value <= low_high[1]:
+            updated["range"] = (min(low_high[0], value), max(low_high[1], value))
+            said.append(RangeWarning(f"{flag} {path}={value}: outside its uncertainty range "
+                                     f"{low_high[0]:g}..{low_high[1]:g}; it runs (the range is uncertainty, "
+                                     f"not law)"))
+        holder[key] = updated
+    else:
+        holder[key] = value
+
+
+def _is_parameter_or_switch(data: dict[str, Any], path: str) -> bool:
+    holder, key = _lookup(data, path, "")
+    return isinstance(holder[key], bool) or (isinstance(holder[key], dict) and "value" in holder[key])
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _pin(data: dict[str, Any], path: str, flag: str, said: list[ScenarioWarning]) -> None:
+    """Hold `path` for the whole run: drop every enabled event that would change it (one warning each)."""
+    if path not in data["pinned"]:
+        data["pinned"].append(path)
+    for event in data["events"]:
+        if event["enabled"] and (event["target"] == path or event["target"].startswith(path + ".")):
+            event.update(enabled=False, dropped_by=f"{flag} {path}")
+            said.append(ScenarioWarning(f"{flag} {path} pins it for the whole run: event "
+                                        f"{event.get('id') or '(no id)'} ({event['date']}: {event['target']} = "
+                                        f"{event['value']}) dropped"))
+
+
+def _add_event(data: dict[str, Any], event: dict[str, Any]) -> None:
+    target = event.get("target")
+    if target in data["pinned"]:
+        raise ScenarioError(f"--event {event.get('date')}:{target}={event.get('value')}: {target} is pinned by "
+                            f"--set for the whole run; expected either --set or --event for one path")
+    data["events"].append(event)
+
+
+def _drop_event(data: dict[str, Any], event_id: str, scenario: str) -> None:
+    matching = [e for e in data["events"] if e.get("id") == event_id]
+    if not matching:
+        known = ", ".join(e["id"] for e in data["events"] if e.get("id")) or "none"
+        raise ScenarioError(f"--drop-event {event_id!r}: no event with that id in {scenario}; expected one of: "
+                            f"{known} (see `morale show {scenario} --events`)")
+    for event in matching:
+        event.update(enabled=False, dropped_by="--drop-event")
 
 
 def _validate(data: dict[str, Any], label: str) -> Scenario:
@@ -265,6 +379,8 @@ def _validate(data: dict[str, Any], label: str) -> Scenario:
         first = err.errors()[0]
         more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
         raise ScenarioError(f"{label}: {_describe(first, data)}{more}") from None
+    except RecursionError:
+        raise ScenarioError(f"{label}: nested too deeply; expected the tables and arrays of a scenario") from None
 
 
 def active_events(scenario: Scenario) -> list[Event]:

@@ -9,16 +9,26 @@ experiment layer.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from morale.scenario import metadata
 
 STREAMS = ("conscript", "contract", "coerced", "converted", "mobilised", "convict_pmc", "convict_ministry")
 MAX_HORIZON_YEARS = 30
 
 
+MAX_DESCRIPTION = 10_000  # characters: a description is a sentence or a paragraph, not a document
+SAFE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"  # a scenario name becomes a folder name
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    """Unknown fields are errors, assignments are validated, and no number may be NaN or infinite."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Param(Strict):
@@ -71,7 +81,7 @@ class PerLeak(Strict):
 
 class Point(Strict):
     date: dt.date
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=metadata.MAX_PERSONS)
 
 
 class Window(Strict):
@@ -79,7 +89,7 @@ class Window(Strict):
 
     start: dt.date
     end: dt.date
-    size: float = Field(ge=0, description="persons")
+    size: float = Field(ge=0, le=metadata.MAX_PERSONS, description="persons")
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -90,13 +100,18 @@ class Window(Strict):
 
 
 class Event(Strict):
-    """A policy change on a date: `target` is the dotted path of a parameter or policy switch."""
+    """A policy change on a date: `target` is the dotted path of a parameter or policy switch.
+
+    `dropped_by` says which what-if switched a scenario's event off (`--set PATH` pins PATH, `--drop-event`);
+    a dropped event stays in the file so that the run folder shows what was changed.
+    """
 
     date: dt.date
     target: str
     value: float | bool
     id: str | None = None
     enabled: bool = True
+    dropped_by: str | None = None
     source: str = Field(min_length=1)
 
 
@@ -105,11 +120,11 @@ class RegionSpec(Strict):
 
     code: str = Field(min_length=1)
     name: str
-    men_18_59: float = Field(gt=0, description="persons")
-    annual_cohort: float = Field(ge=0, description="men turning 18 a year")
-    wage: float = Field(gt=0)
-    unemployment: float = Field(gt=0)
-    poverty: float = Field(gt=0)
+    men_18_59: float = Field(gt=0, le=metadata.MAX_PERSONS, description="persons")
+    annual_cohort: float = Field(ge=0, le=metadata.MAX_PERSONS, description="men turning 18 a year")
+    wage: float = Field(gt=0, le=metadata.MAX_ROUBLES, description="monthly, in the scenario's currency")
+    unemployment: float = Field(gt=0, le=100, description="percent")
+    poverty: float = Field(gt=0, le=100, description="percent")
     source: str = Field(min_length=1)
 
 
@@ -348,7 +363,6 @@ class Discipline(Strict):
     drift_neighbour_weight: Param
     drift_cap: Param
     drift_neighbours: Param
-    execution_leak_probability: Param
 
 
 class Information(Strict):
@@ -458,12 +472,12 @@ class Policy(Strict):
 class Scenario(Strict):
     """A whole scenario, resolved: every parameter has a value, range and source."""
 
-    name: str
-    description: str
+    name: str = Field(description="also the default run folder's name: letters, digits, '.', '_', '-'")
+    description: str = Field(max_length=MAX_DESCRIPTION)
     start: dt.date
     end: dt.date
     scale: float = Field(ge=1, le=10000, description="persons per agent")
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, lt=2**63)
     population: Population
     army: Army
     deployment: Deployment
@@ -481,6 +495,16 @@ class Scenario(Strict):
     service: Service
     policy: Policy
     events: list[Event] = []
+    pinned: list[str] = Field(default=[], description="paths held fixed for the whole run by --set (what-if)")
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, name: str) -> str:
+        if not re.fullmatch(SAFE_NAME, name) or ".." in name:
+            shown = name if len(name) <= 60 else f"{name[:40]}... ({len(name):,} characters)"
+            raise ValueError(f"got {shown!r}; expected a folder-safe name of 1-100 letters, digits, '.', '_' or "
+                             f"'-' (no path separators, no '..')")
+        return name
 
     @field_validator("end")
     @classmethod
@@ -503,6 +527,73 @@ class Scenario(Strict):
                     f"{self.start}..{latest}"
                 )
         return self
+
+    @model_validator(mode="after")
+    def _legal(self) -> Scenario:
+        """Every parameter's value and range, and every event's value, within the legal bounds of
+        `morale.scenario.metadata` (a file can narrow what is plausible, never widen what is legal)."""
+        for path, param in parameters(self).items():
+            for what, value in (("", param.value), (".range[0]", (param.range or (0, 0))[0]),
+                                (".range[1]", (param.range or (0, 0))[1])):
+                if what and param.range is None:
+                    continue
+                problem = metadata.violation(path, value)
+                if problem:
+                    raise ValueError(f"{path}{what}: {problem}")
+        for i, event in enumerate(self.events):
+            try:
+                node, attribute = resolve_target(self, event.target)
+            except LookupError as err:
+                raise ValueError(f"events[{i}].target: {err}") from None
+            current = getattr(node, attribute)
+            if isinstance(current, bool):
+                if not isinstance(event.value, bool):
+                    raise ValueError(f"events[{i}].value: got {event.value!r} (target {event.target}); expected "
+                                     f"true or false, as the target is a policy switch")
+                continue
+            problem = metadata.violation(event.target, event.value)
+            if problem:
+                raise ValueError(f"events[{i}].value: {problem.replace('; ', f' (target {event.target}); ', 1)}")
+        for i, path in enumerate(self.pinned):
+            try:
+                resolve_target(self, path, leaves_only=False)
+            except LookupError as err:
+                raise ValueError(f"pinned[{i}]: {err}") from None
+        return self
+
+
+def parameters(node: BaseModel, prefix: str = "") -> dict[str, Param]:
+    """Every numeric parameter under `node`, by dotted path, in schema order."""
+    found: dict[str, Param] = {}
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if isinstance(value, Param):
+            found[f"{prefix}{name}"] = value
+        elif isinstance(value, BaseModel):
+            found.update(parameters(value, f"{prefix}{name}."))
+    return found
+
+
+def resolve_target(scenario: BaseModel, target: str, leaves_only: bool = True) -> tuple[object, str]:
+    """The object and attribute a dotted path names. With `leaves_only` (events), only numeric parameters and
+    policy switches; raises LookupError with a one-line reason (and a did-you-mean)."""
+    node: object = scenario
+    parts = target.split(".")
+    for depth, part in enumerate(parts):
+        fields = list(type(node).model_fields) if isinstance(node, BaseModel) else []
+        if part not in fields:
+            hint = difflib.get_close_matches(part, fields, n=1)
+            suggestion = f"; did you mean '{'.'.join([*parts[:depth], hint[0]])}'?" if hint else ""
+            raise LookupError(f"got '{target}', which names no parameter; expected the dotted path of a "
+                              f"number or a policy switch{suggestion}")
+        if depth == len(parts) - 1:
+            leaf = getattr(node, part)
+            if leaves_only and not isinstance(leaf, Param | bool):
+                raise LookupError(f"got '{target}'; expected the path of a number or a policy switch (this "
+                                  f"names a {type(leaf).__name__})")
+            return node, part
+        node = getattr(node, part)
+    raise AssertionError("unreachable")
 
 
 def _add_years(date: dt.date, years: int) -> dt.date:
