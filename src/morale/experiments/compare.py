@@ -5,11 +5,12 @@ Run i of A and run i of B share the seed `SeedSequence(seed, spawn_key=(i,))`, s
 scenarios' effect and not the noise of two draws. The folder gets `quantiles.parquet` (with a `scenario`
 column), `runs.parquet` (one row per run of either), `differences.parquet` (per replicate: A, B and B-A of
 each outcome), `effects.parquet` (per outcome: means, paired 95% interval, quantiles of the difference, share
-of replicates with B > A), `bands.png` and `differences.png`.
+of replicates with B > A), `bands.png`, `differences.png` and `report.html` (both, with the effects table).
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,13 +22,17 @@ from morale.experiments.ensemble import (
     QUANTILES,
     Ensemble,
     default_bands,
+    failures_html,
+    figure_html,
     model_spec,
     plot_bands,
+    provenance_section,
     resolve_model,
     runs_table,
     weekly_quantiles,
+    what_if,
 )
-from morale.experiments.outcomes import parse_outcomes
+from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
 from morale.experiments.runner import open_store, run_tasks
 from morale.experiments.store import write_parquet
 from morale.experiments.tasks import Task
@@ -57,14 +62,14 @@ def compare(a: str | Path | dict, b: str | Path | dict, runs: int = 20, seed: in
     model_a, resolved_a = resolve_model(a, scale, end, overrides)
     model_b, resolved_b = resolve_model(b, scale, end, overrides)
     parsed = parse_outcomes(outcomes or list(DEFAULT_OUTCOMES), model_a.known_outcomes())
-    name_a, name_b = resolved_a.name, resolved_b.name
-    if name_a == name_b:
-        name_a, name_b = f"A:{name_a}", f"B:{name_b}"
+    check_outcome_dates(parsed, max(resolved_a.start, resolved_b.start), min(resolved_a.end, resolved_b.end))
+    name_a, name_b = arm_names(resolved_a.name, resolved_b.name)
     if model_a == model_b:
         raise ScenarioError(f"compare: {a} and {b} are the same scenario; expected two different ones")
     spec = {"kind": "compare", "a": model_spec(model_a, resolved_a), "b": model_spec(model_b, resolved_b),
             "runs": runs, "seed": seed, "outcomes": [o.text for o in parsed]}
-    store = open_store(out, spec, resume, force)
+    store = open_store(out, spec, resume, force, changes={f"A ({name_a})": what_if(resolved_a),
+                                                          f"B ({name_b})": what_if(resolved_b)})
     texts = tuple(o.text for o in parsed)
     tasks = [Task(key=f"{arm}-{i:05d}", model=model, seed=seed, replicate=i, outcomes=texts, keep_series=True,
                   labels={"arm": arm.upper(), "scenario": name, "run": i})
@@ -96,7 +101,40 @@ def compare(a: str | Path | dict, b: str | Path | dict, runs: int = 20, seed: in
     fig = plot_differences(differences, list(texts), name_a, name_b)
     fig.savefig(store.folder / "differences.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
+    write_report(result, store.folder / "report.html")
     return result
+
+
+def arm_names(a: str, b: str) -> tuple[str, str]:
+    """The arms' labels: the scenarios' names, prefixed A: and B: when they are the same name."""
+    return (f"A:{a}", f"B:{b}") if a == b else (a, b)
+
+
+def write_report(result: Comparison, path: Path) -> None:
+    """report.html: the bands of A and B side by side, the table of effects (B - A) and the differences figure."""
+    import matplotlib.pyplot as plt
+
+    from morale.results.report import write_page
+
+    name_a, name_b = result.a.spec["scenario"], result.b.spec["scenario"]
+    outcomes = list(result.spec["outcomes"])
+    bands = plot_bands({name_a: result.a, name_b: result.b}, default_bands(outcomes))
+    diffs = plot_differences(result.differences, outcomes, name_a, name_b)
+    runs = pd.concat([result.a.runs, result.b.runs], ignore_index=True)
+    effects = result.effects.to_html(index=False, float_format=lambda v: f"{v:,.4g}") if len(result.effects) \
+        else "<p>No replicate finished in both scenarios: no effect to estimate.</p>"
+    ok = {arm: int((e.runs["status"] == "ok").sum()) for arm, e in (("A", result.a), ("B", result.b))}
+    parts = [f"<h1>Comparison: {html.escape(name_a)} (A) and {html.escape(name_b)} (B)</h1>",
+             f"<p>{result.spec['runs']} paired runs per scenario (common random numbers), seed "
+             f"{result.spec['seed']}, scale {result.spec['a'].get('scale')}: {ok['A']} of A and {ok['B']} of B "
+             f"finished; {len(result.differences)} replicates finished in both.</p>",
+             provenance_section(result.folder, result.spec["a"].get("overrides")),
+             "<h2>Bands, side by side</h2>", figure_html(bands),
+             "<h2>Effects: B - A per replicate (mean, paired 95% interval, quantiles, share B &gt; A)</h2>",
+             effects, "<h2>Paired differences</h2>", figure_html(diffs), failures_html(runs)]
+    plt.close(bands)
+    plt.close(diffs)
+    write_page(path, f"morale compare: {name_a} / {name_b}", parts)
 
 
 def paired_differences(table: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:

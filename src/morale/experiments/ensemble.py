@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from morale.experiments.outcomes import parse_outcomes
+from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
 from morale.experiments.parameters import draw_run, ranged_parameters
 from morale.experiments.runner import open_store, run_tasks
 from morale.experiments.store import Store, spec_hash, write_parquet
@@ -108,11 +108,12 @@ def ensemble(scenario: str | Path | dict = "russia-2022", runs: int = 20, seed: 
         raise ValueError(f"--runs: got {runs}; expected at least 1")
     model, resolved = resolve_model(scenario, scale, end, overrides)
     parsed = parse_outcomes(outcomes, model.known_outcomes())
+    check_outcome_dates(parsed, resolved.start, resolved.end)
     drawn = [p for name, p in ranged_parameters(resolved).items() if name not in dict(model.overrides)] \
         if uncertainty else []
     spec = {"kind": "ensemble", **model_spec(model, resolved), "runs": runs, "seed": seed,
             "uncertainty": uncertainty, "drawn": [p.name for p in drawn], "outcomes": [o.text for o in parsed]}
-    store = open_store(out, spec, resume, force)
+    store = open_store(out, spec, resume, force, changes=what_if(resolved))
     (store.folder / "scenario.toml").write_text(scenario_toml(resolved), encoding="utf-8")
     tasks = [Task(key=f"{i:05d}", model=model, seed=seed, replicate=i,
                   params=draw_run(drawn, seed, i) if drawn else {}, outcomes=tuple(o.text for o in parsed),
@@ -211,20 +212,48 @@ def figure_html(fig) -> str:
     return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
+def what_if(resolved) -> list[str]:
+    """The resolved scenario's what-if changes, one line each (recorded in manifest.json, shown in reports)."""
+    from morale.scenario.whatif import describe_changes
+
+    return [str(line) for line in describe_changes(resolved)] if resolved is not None else []
+
+
+def provenance_section(folder: Path, overrides: dict | None) -> str:
+    """Command line, package version, git commit and what-if changes (from the folder's manifest.json) and the
+    experiment's --set overrides, as HTML."""
+    from morale.experiments.store import read_manifest
+    from morale.results.report import provenance_html
+
+    try:
+        made = read_manifest(folder).get("provenance") or {}
+    except ValueError:
+        made = {}
+    return provenance_html(made, overrides, made.get("changes"), show_overrides=True)
+
+
+def failures_html(runs: pd.DataFrame) -> str:
+    failed = runs[runs["status"] != "ok"]
+    if not len(failed):
+        return ""
+    columns = [c for c in ("arm", "point", "key", "seed", "replicate", "error") if c in failed.columns]
+    return "<h2>Failed runs</h2>" + failed[columns].to_html(index=False)
+
+
 def write_report(ens: Ensemble, path: Path) -> None:
     import matplotlib.pyplot as plt
+
+    from morale.results.report import write_page
 
     fig = ens.plot()
     ok = ens.runs[ens.runs["status"] == "ok"]
     columns = ens.outcomes or [c for c in DEFAULT_BANDS if c in ok.columns]
     table = ok[columns].describe(percentiles=[0.05, 0.25, 0.5, 0.75, 0.95]).T if len(ok) else pd.DataFrame()
-    failures = ens.failures[["key", "seed", "replicate", "error"]] if len(ens.failures) else None
     parts = [f"<h1>Ensemble: {html.escape(ens.spec['scenario'])}</h1>",
              f"<p>{len(ens.runs)} runs, seed {ens.spec['seed']}, scale {ens.spec['scale']}, "
              f"uncertainty {ens.spec['uncertainty']}: {len(ok)} finished, {len(ens.runs) - len(ok)} failed.</p>",
-             figure_html(fig), "<h2>Outcomes over runs (run totals or last values)</h2>", table.to_html()]
-    if failures is not None:
-        parts += ["<h2>Failed runs</h2>", failures.to_html(index=False)]
+             provenance_section(ens.folder, ens.spec.get("overrides")),
+             "<h2>Bands</h2>", figure_html(fig), "<h2>Outcomes over runs (run totals or last values)</h2>",
+             table.to_html(), failures_html(ens.runs)]
     plt.close(fig)
-    path.write_text("<html><body style='font-family:sans-serif'>" + "\n".join(parts) + "</body></html>",
-                    encoding="utf-8")
+    write_page(path, f"morale ensemble: {ens.spec['scenario']}", parts)

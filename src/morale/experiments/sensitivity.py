@@ -9,11 +9,13 @@ Works on the simulator (parameters: every ranged one, or those named) and on any
 (`design.function_model`), which is how the pipeline is checked against the Ishigami function.
 
 The folder gets `runs.parquet` (each sample's parameters and outcomes), `indices.parquet` (per outcome and
-parameter, ranked: Morris mu*, its CI, sigma; or Sobol S1, ST and their CIs) and `sensitivity.png`.
+parameter, ranked: Morris mu*, its CI, sigma; or Sobol S1, ST and their CIs), `sensitivity.png` and
+`report.html`.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,15 @@ import numpy as np
 import pandas as pd
 
 from morale.experiments.design import design_tasks, model_description, simulator_parameters
-from morale.experiments.ensemble import resolve_model, runs_table
-from morale.experiments.outcomes import parse_outcomes
+from morale.experiments.ensemble import (
+    failures_html,
+    figure_html,
+    provenance_section,
+    resolve_model,
+    runs_table,
+    what_if,
+)
+from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
 from morale.experiments.parameters import Uncertain, from_unit, ranged_parameters
 from morale.experiments.runner import open_store, run_tasks
 from morale.experiments.store import write_parquet
@@ -80,13 +89,15 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
     parsed = parse_outcomes(outcomes, model.known_outcomes())
     if not parsed:
         raise ValueError("--outcome: expected at least one outcome, for example killed@2025-12-31")
+    if resolved is not None:
+        check_outcome_dates(parsed, resolved.start, resolved.end)
     unit = unit_samples(method, len(uncertain), samples, seed)
     points = [{p.name: float(from_unit(p, row[j])) for j, p in enumerate(uncertain)} for row in unit]
     texts = tuple(o.text for o in parsed)
     spec = {"kind": "sensitivity", "method": method, "model": model_description(model, resolved),
             "parameters": [vars(p) for p in uncertain], "samples": samples, "runs": runs, "seed": seed,
             "outcomes": list(texts), "points": len(points)}
-    store = open_store(out, spec, resume, force)
+    store = open_store(out, spec, resume, force, changes=what_if(resolved))
     tasks = design_tasks(model, points, runs, seed, texts)
     records = run_tasks(tasks, store, scheduler, workers, progress, title=f"{method} ({len(points)} samples)")
     table = runs_table(tasks, records)
@@ -102,7 +113,29 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
     fig = plot_indices(result)
     fig.savefig(store.folder / "sensitivity.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
+    write_report(result, store.folder / "report.html")
     return result
+
+
+def write_report(result: Sensitivity, path: Path) -> None:
+    """report.html: the method, the ranked indices (figure and table)."""
+    import matplotlib.pyplot as plt
+
+    from morale.results.report import write_page
+
+    spec = result.spec
+    model = spec.get("model", {})
+    subject = model.get("scenario") or model.get("function") or "model"
+    fig = plot_indices(result)
+    ok = int((result.table["status"] == "ok").sum())
+    parts = [f"<h1>Sensitivity ({html.escape(spec['method'])}): {html.escape(str(subject))}</h1>",
+             f"<p>{len(spec['parameters'])} parameters, {spec['points']} samples x {spec['runs']} paired runs, "
+             f"seed {spec['seed']}{_scale(model)}; {ok} of {len(result.table)} runs finished.</p>",
+             provenance_section(result.folder, model.get("overrides")),
+             "<h2>Ranked indices (bars: 95% bootstrap intervals)</h2>", figure_html(fig),
+             result.indices.to_html(index=False, float_format=lambda v: f"{v:,.4g}"), failures_html(result.table)]
+    plt.close(fig)
+    write_page(path, f"morale sensitivity: {subject}", parts)
 
 
 def analyse(method: str, unit: np.ndarray, table: pd.DataFrame, names: list[str], outcomes: list[str],
@@ -163,3 +196,7 @@ def plot_indices(result: Sensitivity, top: int = 15):
     fig.suptitle(f"{method}: {result.spec['points']} samples x {result.spec['runs']} runs", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _scale(model: dict) -> str:
+    return f", scale {model['scale']}" if model.get("scale") is not None else ""

@@ -13,12 +13,13 @@ range widens it for that run). A sweep TOML gives the same as a file:
     "combat.intensity" = [0.04, 0.05]
     "recruitment.contract.risk_weight" = [2, 4, 8]      # three values make grid levels
 
-The folder gets `sweep.parquet` (per run), `points.parquet` (per point, outcomes averaged over replicates)
-and `sweep.png` (each outcome against each parameter).
+The folder gets `sweep.parquet` (per run), `points.parquet` (per point, outcomes averaged over replicates),
+`sweep.png` (each outcome against each parameter) and `report.html`.
 """
 
 from __future__ import annotations
 
+import html
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,15 @@ import numpy as np
 import pandas as pd
 
 from morale.experiments.design import design_tasks, model_description, simulator_parameters
-from morale.experiments.ensemble import resolve_model, runs_table
-from morale.experiments.outcomes import parse_outcomes
+from morale.experiments.ensemble import (
+    failures_html,
+    figure_html,
+    provenance_section,
+    resolve_model,
+    runs_table,
+    what_if,
+)
+from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
 from morale.experiments.parameters import Uncertain, grid, latin_hypercube
 from morale.experiments.runner import open_store, run_tasks
 from morale.experiments.store import write_parquet
@@ -91,6 +99,8 @@ def sweep(scenario: str | Path | dict = "russia-2022", params: list[str] | None 
     parsed = parse_outcomes(outcomes, model.known_outcomes())
     if not parsed:
         raise ValueError("--outcome: expected at least one outcome, for example killed@2025-12-31")
+    if resolved is not None:
+        check_outcome_dates(parsed, resolved.start, resolved.end)
     if design == "grid":
         points = grid(uncertain, {p.name: explicit.get(p.name) or list(np.linspace(p.low, p.high, levels))
                                   for p in uncertain})
@@ -100,7 +110,7 @@ def sweep(scenario: str | Path | dict = "russia-2022", params: list[str] | None 
     spec = {"kind": "sweep", "model": model_description(model, resolved), "design": design,
             "parameters": [vars(p) for p in uncertain], "levels": levels, "samples": samples, "runs": runs,
             "seed": seed, "outcomes": list(texts), "points": len(points)}
-    store = open_store(out, spec, resume, force)
+    store = open_store(out, spec, resume, force, changes=what_if(resolved))
     tasks = design_tasks(model, points, runs, seed, texts)
     records = run_tasks(tasks, store, scheduler, workers, progress, title=f"sweep ({len(points)} points)")
     table = runs_table(tasks, records)
@@ -120,7 +130,34 @@ def sweep(scenario: str | Path | dict = "russia-2022", params: list[str] | None 
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+    write_report(result, store.folder / "report.html")
     return result
+
+
+def write_report(result: Sweep, path: Path, most: int = 200) -> None:
+    """report.html: the design, each outcome against each parameter, and the table of points."""
+    import matplotlib.pyplot as plt
+
+    from morale.results.report import write_page
+
+    spec = result.spec
+    model = spec.get("model", {})
+    subject = model.get("scenario") or model.get("function") or "model"
+    fig = plot_sweep(result)
+    ok = int((result.table["status"] == "ok").sum())
+    shown = result.points.head(most)
+    more = f"<p>The first {most} of {len(result.points)} points; all are in points.parquet.</p>" \
+        if len(result.points) > most else ""
+    parts = [f"<h1>Sweep: {html.escape(str(subject))}</h1>",
+             f"<p>{html.escape(spec['design'])} design over {html.escape(', '.join(result.parameters))}: "
+             f"{len(result.points)} points x {spec['runs']} paired runs, seed {spec['seed']}{_scale(model)}; "
+             f"{ok} of {len(result.table)} runs finished.</p>",
+             provenance_section(result.folder, model.get("overrides")),
+             "<h2>Outcomes against parameters</h2>", figure_html(fig),
+             "<h2>Points (outcomes: mean over replicates)</h2>",
+             shown.to_html(index=False, float_format=lambda v: f"{v:,.6g}"), more, failures_html(result.table)]
+    plt.close(fig)
+    write_page(path, f"morale sweep: {subject}", parts)
 
 
 def plot_sweep(result: Sweep):
@@ -146,3 +183,7 @@ def plot_sweep(result: Sweep):
                  fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def _scale(model: dict) -> str:
+    return f", scale {model['scale']}" if model.get("scale") is not None else ""

@@ -344,3 +344,175 @@ def _regions_figure(run) -> Figure | None:
                   f"{run.series.index[-1]:%Y-%m-%d}")
     ax.grid(axis="x", alpha=0.3)
     return fig
+
+
+# --- rebuilding a folder's report ---------------------------------------------------------------
+
+EXPERIMENT_TABLES = {
+    "ensemble": ("runs.parquet", "quantiles.parquet"),
+    "compare": ("runs.parquet", "quantiles.parquet", "differences.parquet", "effects.parquet"),
+    "sweep": ("sweep.parquet", "points.parquet"),
+    "sensitivity": ("runs.parquet", "indices.parquet"),
+}
+RUN_TABLES = ("series.parquet", "by_stream.parquet", "by_region.parquet", "events.parquet")
+SPEC_FIELDS = {
+    "ensemble": ("scenario", "runs", "seed", "scale", "uncertainty", "outcomes"),
+    "compare": ("a", "b", "runs", "seed", "outcomes"),
+    "sweep": ("model", "design", "parameters", "runs", "seed", "outcomes"),
+    "sensitivity": ("model", "method", "parameters", "points", "runs", "seed", "outcomes"),
+}
+TABLE_COLUMNS = {
+    "runs.parquet": ("key", "status"), "sweep.parquet": ("key", "status"), "quantiles.parquet": ("date", "q"),
+    "points.parquet": ("point",), "differences.parquet": ("replicate",), "effects.parquet": ("outcome",),
+    "indices.parquet": ("outcome", "parameter"), "series.parquet": ("date",),
+}
+
+
+def rebuild_report(folder: Path) -> Path:
+    """Render report.html again from what a folder holds and return its path: a run folder (as `morale run`
+    wrote it) or an ensemble, compare, sweep or sensitivity folder (its kind read from manifest.json). A
+    missing or bad manifest.json, Parquet table or scenario.toml raises
+    `morale.experiments.store.ExperimentFolderError` with one line naming the file and what was expected."""
+    from morale.experiments.store import ExperimentFolderError, read_manifest
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        what = "does not exist" if not folder.exists() else "is a file"
+        raise ExperimentFolderError(f"{folder}: {what}; expected a run or experiment folder written by morale")
+    manifest = read_manifest(folder)
+    path = folder / "manifest.json"
+    spec = manifest.get("spec")
+    if spec is None and "seed" in manifest:
+        return _rebuild_run(folder, manifest)
+    if not isinstance(spec, dict):
+        raise ExperimentFolderError(f"{path}: field 'spec' is {_shown(spec)}; expected a run's manifest (with "
+                                    f"'seed') or an experiment's (with 'spec', an object with 'kind')")
+    kind = spec.get("kind")
+    if kind not in EXPERIMENT_TABLES:
+        raise ExperimentFolderError(f"{path}: field 'spec.kind' is {_shown(kind)}; expected one of "
+                                    f"{', '.join(EXPERIMENT_TABLES)} (the experiments that have a report)")
+    missing = [f for f in SPEC_FIELDS[kind] if f not in spec]
+    if missing:
+        raise ExperimentFolderError(f"{path}: 'spec' has no field {', '.join(repr(f) for f in missing)}; "
+                                    f"expected the spec of a {kind} as morale wrote it")
+    tables = {name: _read_table(folder / name) for name in EXPERIMENT_TABLES[kind]}
+    try:
+        return _REBUILD[kind](folder, spec, tables)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
+        if isinstance(err, ExperimentFolderError):
+            raise
+        raise ExperimentFolderError(f"{folder}: its tables do not fit its manifest.json ({type(err).__name__}: "
+                                    f"{_one_line(err)}); expected the files of a {kind} as morale wrote them"
+                                    ) from None
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0][:200] if lines else type(err).__name__
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A Parquet table morale wrote, or one line: missing, unreadable, or without the columns it must have."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from morale.experiments.store import ExperimentFolderError
+
+    if not path.is_file():
+        raise ExperimentFolderError(f"{path}: missing; expected the Parquet table morale writes there")
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except (OSError, ValueError, pa.ArrowException) as err:
+        raise ExperimentFolderError(f"{path}: cannot be read as Parquet ({_one_line(err)}); expected the table "
+                                    f"morale writes there") from None
+    missing = [c for c in TABLE_COLUMNS.get(path.name, ()) if c not in frame.columns]
+    if missing:
+        raise ExperimentFolderError(f"{path}: has no column {', '.join(repr(c) for c in missing)}; expected the "
+                                    f"table morale writes there")
+    return frame
+
+
+def _rebuild_run(folder: Path, manifest: dict) -> Path:
+    from morale.experiments.store import ExperimentFolderError
+    from morale.results.run import Run
+    from morale.scenario.loader import load_scenario
+
+    if not isinstance(manifest.get("seed"), int):
+        raise ExperimentFolderError(f"{folder / 'manifest.json'}: field 'seed' is {_shown(manifest.get('seed'))}; "
+                                    f"expected an integer")
+    replicate = manifest.get("replicate")
+    if replicate is not None and not isinstance(replicate, int):
+        raise ExperimentFolderError(f"{folder / 'manifest.json'}: field 'replicate' is {_shown(replicate)}; "
+                                    f"expected an integer or null")
+    tables = {name: _read_table(folder / name) for name in RUN_TABLES}
+    toml = folder / "scenario.toml"
+    if not toml.is_file():
+        raise ExperimentFolderError(f"{toml}: missing; expected the resolved scenario morale writes there")
+    try:
+        scenario = load_scenario(str(toml))
+    except Exception as err:  # noqa: BLE001 - a ScenarioError (one line) or anything a damaged file raises
+        raise ExperimentFolderError(f"{toml}: cannot be loaded ({_one_line(err)}); expected the resolved "
+                                    f"scenario morale wrote") from None
+    run = Run(scenario=scenario, series=tables["series.parquet"].set_index("date"),
+              by_stream=tables["by_stream.parquet"], by_region=tables["by_region.parquet"],
+              events=tables["events.parquet"], seed=manifest["seed"], replicate=replicate,
+              timings=manifest.get("timings_seconds") or {})
+    try:
+        return write_report(run, folder / "report.html", manifest=manifest)
+    except (KeyError, IndexError, TypeError, ValueError) as err:
+        raise ExperimentFolderError(f"{folder}: its tables do not fit a run ({type(err).__name__}: "
+                                    f"{_one_line(err)}); expected the files of a run as morale wrote them") from None
+
+
+def _rebuild_ensemble(folder: Path, spec: dict, tables: dict) -> Path:
+    from morale.experiments.ensemble import Ensemble
+    from morale.experiments.ensemble import write_report as ensemble_report
+
+    result = Ensemble(folder, spec, tables["quantiles.parquet"], tables["runs.parquet"], list(spec["outcomes"]))
+    ensemble_report(result, folder / "report.html")
+    return folder / "report.html"
+
+
+def _rebuild_compare(folder: Path, spec: dict, tables: dict) -> Path:
+    from morale.experiments.compare import Comparison, arm_names
+    from morale.experiments.compare import write_report as compare_report
+    from morale.experiments.ensemble import Ensemble
+
+    runs, quantiles = tables["runs.parquet"], tables["quantiles.parquet"]
+    names = arm_names(spec["a"]["scenario"], spec["b"]["scenario"])
+    arms = []
+    for arm, name in zip(("A", "B"), names, strict=True):
+        q = quantiles[quantiles["scenario"] == name].drop(columns="scenario").reset_index(drop=True)
+        arms.append(Ensemble(folder, {**spec, "scenario": name}, q,
+                             runs[runs["arm"] == arm].reset_index(drop=True), list(spec["outcomes"])))
+    result = Comparison(folder, spec, arms[0], arms[1], tables["differences.parquet"], tables["effects.parquet"])
+    compare_report(result, folder / "report.html")
+    return folder / "report.html"
+
+
+def _rebuild_sweep(folder: Path, spec: dict, tables: dict) -> Path:
+    from morale.experiments.sweep import Sweep
+    from morale.experiments.sweep import write_report as sweep_report
+
+    result = Sweep(folder, spec, tables["sweep.parquet"], tables["points.parquet"],
+                   [p["name"] for p in spec["parameters"]], list(spec["outcomes"]))
+    sweep_report(result, folder / "report.html")
+    return folder / "report.html"
+
+
+def _rebuild_sensitivity(folder: Path, spec: dict, tables: dict) -> Path:
+    from morale.experiments.sensitivity import Sensitivity
+    from morale.experiments.sensitivity import write_report as sensitivity_report
+
+    result = Sensitivity(folder, spec, tables["indices.parquet"], tables["runs.parquet"])
+    sensitivity_report(result, folder / "report.html")
+    return folder / "report.html"
+
+
+_REBUILD = {"ensemble": _rebuild_ensemble, "compare": _rebuild_compare, "sweep": _rebuild_sweep,
+            "sensitivity": _rebuild_sensitivity}
