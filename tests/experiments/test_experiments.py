@@ -305,3 +305,54 @@ def test_validate_robust_reports_share_and_kind(tmp_path):
     assert list(table["draw"]) == [0, 1] and "combat.intensity" in table.columns
     records = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
     assert len(records) == 4 and all(r["outcomes"]["conservation_error"] <= 1e-6 for r in records)
+
+
+# outcome dates and the experiment folder, checked before any run (issue 10) --------------------------------------
+def test_outcome_dates_must_lie_within_the_run():
+    import datetime as dt
+
+    from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
+
+    start, end = dt.date(2022, 2, 24), dt.date(2022, 6, 30)
+    fine = ["killed", "killed@2022-06-30", "killed@2022-02-24", "sum(killed, 2022-03-01:2022-06-30)",
+            "max(serving, :2022-05-01)", "mean(serving, 2022:)"]
+    check_outcome_dates(parse_outcomes(fine), start, end)
+    bad = {
+        "killed@2030-01-01": "date 2030-01-01 is after the run's end",
+        "killed@2022-01-01": "date 2022-01-01 is before the run's start",
+        "sum(killed, 2022)": "window ends 2022-12-31, after the run's end",
+        "mean(serving, 2022-05-01:2022-07-31)": "window ends 2022-07-31, after the run's end",
+        "sum(killed, 2021)": "window ends 2021-12-31, before the run's start",
+        "sum(killed, 2023:)": "window starts 2023-01-01, after the run's end",
+        "min(serving, 2022-01-01:2022-03-01)": "window starts 2022-01-01, before the run's start",
+    }
+    for text, message in bad.items():
+        with pytest.raises(OutcomeError) as err:
+            check_outcome_dates(parse_outcomes([text]), start, end)
+        line = str(err.value)
+        assert "\n" not in line and message in line and text.split("(")[0] in line and "2022-02-24..2022-06-30" \
+            in line, line
+
+
+def test_outcome_past_the_end_fails_before_any_run(tmp_path):
+    kwargs = dict(runs=1, scale=500, end="2022-06-30", scheduler="inprocess")
+    with pytest.raises(OutcomeError, match=r"'killed@2030-01-01': date 2030-01-01 is after the run's end"):
+        ensemble("russia-2022", outcomes=["killed@2030-01-01"], out=tmp_path / "e", **kwargs)
+    with pytest.raises(OutcomeError, match=r"'sum\(killed, 2023\)': window ends 2023-12-31"):
+        compare("russia-2022", "russia-2022-long-training", outcomes=["sum(killed, 2023)"], out=tmp_path / "c",
+                **kwargs)
+    with pytest.raises(OutcomeError, match="after the run's end"):
+        sweep(params=["combat.intensity=0.03:0.07"], levels=2, outcomes=["killed@2023-01-01"],
+              out=tmp_path / "s", **kwargs)
+    assert not any(tmp_path.iterdir())  # no folder, so no run
+
+
+def test_out_under_a_file_fails_in_one_line_before_any_run(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for out, message in ((a_file, "is a file"), (a_file / "exp", f"{a_file} is a file")):
+        with pytest.raises(ExperimentFolderError) as err:
+            ensemble("russia-2022", runs=1, out=out, scheduler="inprocess", **SMALL)
+        line = str(err.value)
+        assert line.startswith(f"--out {out}: ") and message in line and "expected" in line and "\n" not in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
