@@ -55,7 +55,8 @@ RUN_ERRORS = {
     "missing-scenario-file": (["nowhere.toml"], ("nowhere.toml", "no such scenario")),
     "set-unknown-path": (["russia-2022", "--set", "unknown.path=1"], ("--set", "unknown.path")),
     "set-without-equals": (["russia-2022", "--set", "combat.intensity"], ("--set", "PATH=VALUE")),
-    "set-outside-range": (["russia-2022", "--set", "combat.intensity=5.0"], ("combat.intensity", "5.0")),
+    "set-outside-bounds": (["russia-2022", "--set", "combat.captured_share=5.0"], ("combat.captured_share", "5",
+                                                                                  "expected a share in [0, 1]")),
     "end-not-a-date": (["russia-2022", "--end", "2022-13-45"], ("--end", "2022-13-45", "YYYY-MM-DD")),
     "end-before-start": (["russia-2022", "--end", "2021-01-01"], ("end", "2021-01-01", "start")),
     "scale-zero": (["russia-2022", "--scale", "0"], ("--scale", "got 0", "between 1 and 10000")),
@@ -108,12 +109,12 @@ def test_validate_bad_scale_and_end():
 
 def test_report_of_a_folder_that_is_not_a_run(tmp_path):
     (tmp_path / "stuff.txt").write_text("not a run", encoding="utf-8")
-    assert_user_error(invoke("report", str(tmp_path)), str(tmp_path), "not a run folder")
+    assert_user_error(invoke("report", str(tmp_path)), str(tmp_path), "expected a run or experiment folder")
     assert not (tmp_path / "report.html").exists()
 
 
 def test_report_of_a_missing_folder(tmp_path):
-    assert_user_error(invoke("report", str(tmp_path / "nowhere")), "nowhere", "not a run folder")
+    assert_user_error(invoke("report", str(tmp_path / "nowhere")), "nowhere", "expected a run or experiment folder")
     assert not (tmp_path / "nowhere").exists()
 
 

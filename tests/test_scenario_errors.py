@@ -6,9 +6,11 @@ Each case is a small TOML file that extends the default scenario and breaks one 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from morale.scenario.loader import ScenarioError, load_scenario
+from morale.scenario.loader import RangeWarning, ScenarioError, load_scenario
 
 BASE = 'extends = "russia-2022"\n'
 # the default scenario is recalibrated from time to time: indices, ranges and dates are read from it
@@ -60,8 +62,9 @@ CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "event-override-by-id-unknown-target": ('[[events]]\nid = "pay-2024"\ntarget = "pay.monthy_pay"\n',
                                             f"events[{PAY_2024}].target", ("did you mean 'pay.monthly_pay'",)),
     "event-target-is-a-block": (_event(target="combat.assault_share"), f"events[{NEW}].target",
-                                ("'combat.assault_share'", "not a number or a policy switch")),
-    "event-target-is-a-section": (_event(target="pay"), f"events[{NEW}].target", ("not a number or a policy switch",)),
+                                ("'combat.assault_share'", "expected the path of a number or a policy switch")),
+    "event-target-is-a-section": (_event(target="pay"), f"events[{NEW}].target",
+                                  ("expected the path of a number or a policy switch",)),
     "event-unknown-key": (_event() + "enabeld = false\n", f"events.{NEW}.enabeld",
                           (f"did you mean 'events.{NEW}.enabled'",)),
     "event-missing-date": ('[[events]]\ntarget = "combat.intensity"\nvalue = 1\nsource = "x"\n', f"events.{NEW}.date",
@@ -90,6 +93,7 @@ CASES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 
 
 def _check_message(message: str, file_label: str, field: str, fragments: tuple[str, ...]) -> None:
+    field = re.sub(r"\.(\d+)", r"[\1]", field)  # list items are named as in TOML: events[3].value
     assert "\n" not in message, message
     assert message.startswith(file_label), message
     assert f" {field}:" in message or f" {field} " in message, f"field {field!r} not named: {message}"
@@ -186,7 +190,9 @@ OVERRIDES: dict[str, tuple[list[str], tuple[str, ...]]] = {
     "below-a-number": (["combat.intensity.value.x=1"], ("--set", "combat.intensity.value.x", "'x'")),
     "without-equals": (["combat.intensity"], ("--set", "'combat.intensity'", "PATH=VALUE")),
     "empty-path": (["=1"], ("--set",)),
-    "outside-range": (["combat.intensity=5.0"], ("--set", "combat.intensity", "5.0", f"[{LO}, {HI}]")),
+    "outside-bounds": (["combat.captured_share=1.5"], ("--set", "combat.captured_share", "1.5",
+                                                        "expected a share in [0, 1]")),
+    "not-finite": (["combat.intensity=nan"], ("--set", "combat.intensity", "nan", "expected a finite number")),
     "wrong-type": (["combat.intensity=abc"], ("--set", "combat.intensity", "'abc'")),
     "bool-switch-wrong-type": (["policy.stop_loss=maybe"], ("--set", "policy.stop_loss", "'maybe'", "boolean")),
     "bad-date": (["end=2022-13-45"], ("--set", "end", "2022-13-45")),
@@ -202,6 +208,13 @@ def test_bad_override(case):
     assert "\n" not in message, message
     for fragment in fragments:
         assert fragment in message, f"{fragment!r} not in: {message}"
+
+
+def test_a_set_outside_the_range_but_within_bounds_warns_and_widens_the_range():
+    """The range is uncertainty, not law: --set beyond it runs, with one RangeWarning."""
+    with pytest.warns(RangeWarning, match=r"combat.intensity=5.0: outside its uncertainty range"):
+        scenario = load_scenario("russia-2022", overrides=["combat.intensity=5.0"])
+    assert scenario.combat.intensity.value == 5.0 and scenario.combat.intensity.range == (LO, 5.0)
 
 
 def test_a_valid_child_loads(tmp_path):

@@ -114,9 +114,9 @@ def test_set_drops_exactly_the_events_on_the_pinned_path():
 
 @pytest.mark.parametrize("quantity", PINNED_BY_RESPONSE)
 def test_shortfall_response_holds_a_pinned_quantity(quantity):
-    assert recruitment._response(2.0, 0.5, quantity, [quantity]) == 0.0
-    assert recruitment._response(2.0, 0.5, quantity, []) == pytest.approx(1.0)
-    assert recruitment._response(2.0, 0.5, quantity, [q for q in PINNED_BY_RESPONSE if q != quantity]) == 1.0
+    assert recruitment.shortfall_response(2.0, 0.5, quantity, [quantity]) == 0.0
+    assert recruitment.shortfall_response(2.0, 0.5, quantity, []) == pytest.approx(1.0)
+    assert recruitment.shortfall_response(2.0, 0.5, quantity, [q for q in PINNED_BY_RESPONSE if q != quantity]) == 1.0
 
 
 def _bonus_multipliers(overrides: dict) -> tuple[list[float], pd.DataFrame]:

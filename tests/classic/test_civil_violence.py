@@ -397,7 +397,7 @@ def invoke(*argv):
 def test_cli_refuses_bad_options_in_one_line(argv):
     result = invoke(*argv)
     assert result.exit_code == 2
-    assert result.output.strip().count("\n") == 0 and "Error" in result.output
+    assert result.output.strip().count("\n") == 0 and "error" in result.output.lower()
     assert result.exception is None or isinstance(result.exception, SystemExit)
 
 

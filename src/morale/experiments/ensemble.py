@@ -68,15 +68,16 @@ def _read_series(folder: Path, key: str) -> pd.DataFrame:
 
 
 def resolve_model(scenario, scale, end, overrides) -> tuple[SimulatorModel, Any]:
-    """The picklable model (the scenario as a resolved dict) and the resolved scenario with run options applied
-    (errors in the scenario, --set, --scale or --end surface here, before any run)."""
+    """The picklable model (the scenario as a resolved dict, --set pins applied) and the resolved scenario with
+    run options applied (errors in the scenario, --set, --scale or --end surface here, before any run)."""
     from morale.engine.simulation import resolve
     from morale.scenario.loader import load_scenario
 
+    given = overrides or None  # as given: a list of --set strings names --set in its errors
     overrides = _as_dict(overrides)
-    resolved = resolve(scenario, None, scale, end, overrides or None)
-    base = load_scenario(scenario).model_dump(mode="python")
-    model = SimulatorModel(scenario=base, scale=scale, end=None if end is None else str(end),
+    resolved = resolve(scenario, None, scale, end, given)
+    pinned = load_scenario(scenario, given).model_dump(mode="python")
+    model = SimulatorModel(scenario=pinned, scale=scale, end=None if end is None else str(end),
                            overrides=tuple(sorted(overrides.items())))
     return model, resolved
 
@@ -86,9 +87,9 @@ def _as_dict(overrides) -> dict[str, Any]:
         return {}
     if isinstance(overrides, dict):
         return dict(overrides)
-    from morale.scenario.loader import _parse_value, _split
+    from morale.scenario.loader import parse_value, split_assignment
 
-    return {path: _parse_value(value) for path, value in (_split(o) for o in overrides)}
+    return {path: parse_value(value) for path, value in (split_assignment(o) for o in overrides)}
 
 
 def model_spec(model: SimulatorModel, resolved) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from morale.engine import codes as C
 from morale.engine.context import Context
 from morale.engine.regions import YEARS
 from morale.engine.state import State
+from morale.processes.recruitment import shortfall_response
 
 UNEMPLOYMENT_FLOOR = 0.5  # %, keeps log(unemployment) finite in any data or counterfactual
 
@@ -91,7 +92,8 @@ def fiscal_cost(state: State, ctx: Context) -> tuple[float, float, float, float]
     paid = state.located[:, [C.CONTRACT, C.COERCED, C.CONVERTED, C.MOBILISED, C.CONVICT_MINISTRY]].sum() * scale
     pay = p.pay.monthly_pay.value * 12.0 / 52.0 * paid * p.economy.pay_share_of_contract_type.value
     bonus = p.pay.federal_bonus.value + p.pay.regional_bonus.value * (
-        1.0 + p.recruitment.shortfall.bonus_response.value * state.shortfall_pressure)
+        1.0 + shortfall_response(p.recruitment.shortfall.bonus_response.value, state.shortfall_pressure,
+                                 "pay.regional_bonus", p.pinned))
     signed = state.flows[C.F_RECRUITS, [C.CONTRACT, C.COERCED, C.CONVERTED]].sum() * scale
     compensation = (state.flows[C.F_KILLED].sum() * p.economy.death_compensation.value
                     + state.flows[C.F_WOUNDED].sum() * p.economy.injury_compensation.value) * scale

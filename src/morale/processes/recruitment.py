@@ -81,7 +81,7 @@ def update_pressure(state: State, ctx: Context) -> None:
     state.shortfall_pressure += (target - state.shortfall_pressure) / max(shortfall.lag_weeks.value, 1.0)
 
 
-def _response(strength: float, pressure: float, quantity: str, pinned: list[str]) -> float:
+def shortfall_response(strength: float, pressure: float, quantity: str, pinned: list[str]) -> float:
     """The shortfall response's relative rise of a quantity, none when a what-if pins that quantity."""
     return 0.0 if quantity in pinned else strength * pressure
 
@@ -179,7 +179,7 @@ def step(state: State, ctx: Context) -> None:
     # a quantity pinned by --set is held fixed: the shortfall response does not move it either
     pinned = p.pinned
     coercion = r.coercion
-    coerced = coercion.weekly_quota.value * (1.0 + _response(r.shortfall.coercion_response.value, pressure,
+    coerced = coercion.weekly_quota.value * (1.0 + shortfall_response(r.shortfall.coercion_response.value, pressure,
                                                                "recruitment.coercion.weekly_quota", pinned))
     end = _contract_end(state, ctx)
     share_new = coercion.without_prior_share.value
@@ -189,7 +189,8 @@ def step(state: State, ctx: Context) -> None:
                           coercion.max_age.value, 0, end)
 
     risk = perceived_contract_risk(state, ctx)
-    bonus_multiplier = 1.0 + _response(r.shortfall.bonus_response.value, pressure, "pay.regional_bonus", pinned)
+    bonus_multiplier = 1.0 + shortfall_response(r.shortfall.bonus_response.value, pressure, "pay.regional_bonus",
+                                                pinned)
     p_contract = contract_probability(state, ctx, bonus_multiplier, risk)
     expected = _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract, 18, r.contract.max_age.value,
                           C.CIVILIAN, end)
@@ -197,7 +198,7 @@ def step(state: State, ctx: Context) -> None:
                                       contract_probability(state, ctx, 1.0, risk))
 
     conversion = r.conversion
-    hazard = conversion.weekly_hazard.value * (1.0 + _response(r.shortfall.conversion_response.value, pressure,
+    hazard = conversion.weekly_hazard.value * (1.0 + shortfall_response(r.shortfall.conversion_response.value, pressure,
                                                                 "recruitment.conversion.weekly_hazard", pinned))
     if hazard > 0:
         convert_conscripts(state.army, state.region, state.n_soldiers, 1.0 - math.exp(-hazard),

@@ -10,6 +10,7 @@ import copy
 import datetime as dt
 import difflib
 import math
+import re
 import tomllib
 import warnings
 from importlib import resources
@@ -69,10 +70,21 @@ def _read_toml(spec: str, base: Path | None, referrer: str | None = None) -> tup
     try:
         return tomllib.loads(text), label, folder
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{label}: not valid TOML: {err}; expected a valid TOML file") from None
+        raise ScenarioError(f"{label}: not valid TOML: {err}{_toml_line(text, str(err))}; expected a valid TOML "
+                            f"file") from None
     except RecursionError:
         raise ScenarioError(f"{label}: arrays or tables nested too deeply; expected the tables of a "
                             f"scenario") from None
+
+
+def _toml_line(text: str, message: str) -> str:
+    """The offending line of a TOML file, quoted, so that the error names the field the user wrote."""
+    found = re.search(r"at line (\d+)", message)
+    lines = text.splitlines()
+    if not found or not 0 < int(found.group(1)) <= len(lines):
+        return ""
+    line = lines[int(found.group(1)) - 1].strip()
+    return f" in {line[:80]!r}"
 
 
 def _as_param_update(old: Any, new: Any, label: str) -> Any:
@@ -204,6 +216,11 @@ def _describe(err: dict[str, Any], data: dict[str, Any]) -> str:
         if i and err["loc"][i - 1] == "value" and part in ("float", "bool", "int"):
             continue  # the member of a union pydantic tried, not a field
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if len(err["loc"]) > 2 and err["loc"][0] == "events" and isinstance(err["loc"][1], int):
+        events = data.get("events") if isinstance(data, dict) else None
+        item = events[err["loc"][1]] if isinstance(events, list) and err["loc"][1] < len(events) else None
+        if isinstance(item, dict) and isinstance(item.get("target"), str) and err["loc"][2] != "target":
+            path += f" (target {item['target']})"
     if err["type"] == "extra_forbidden":
         model_path, key = loc[:-1], loc[-1]
         node = data
@@ -346,8 +363,9 @@ def _pin(data: dict[str, Any], path: str, flag: str, said: list[ScenarioWarning]
     """Hold `path` for the whole run: drop every enabled event that would change it (one warning each)."""
     if path not in data["pinned"]:
         data["pinned"].append(path)
-    for event in data["events"]:
-        if event["enabled"] and (event["target"] == path or event["target"].startswith(path + ".")):
+    events = data["events"] if isinstance(data.get("events"), list) else []  # a bad --set of events: refused later
+    for event in (e for e in events if isinstance(e, dict) and isinstance(e.get("target"), str)):
+        if event.get("enabled", True) and (event["target"] == path or event["target"].startswith(path + ".")):
             event.update(enabled=False, dropped_by=f"{flag} {path}")
             said.append(ScenarioWarning(f"{flag} {path} pins it for the whole run: event "
                                         f"{event.get('id') or '(no id)'} ({event['date']}: {event['target']} = "
@@ -376,9 +394,11 @@ def _validate(data: dict[str, Any], label: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except pydantic.ValidationError as err:
-        first = err.errors()[0]
-        more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
-        raise ScenarioError(f"{label}: {_describe(first, data)}{more}") from None
+        # one line per field: the members of a union (a number or a switch) that all failed count once
+        described = list(dict.fromkeys(_describe(e, data) for e in err.errors()))
+        fields = {d.split(":", 1)[0] for d in described}
+        more = f" (and {len(fields) - 1} more)" if len(fields) > 1 else ""
+        raise ScenarioError(f"{label}: {described[0]}{more}") from None
     except RecursionError:
         raise ScenarioError(f"{label}: nested too deeply; expected the tables and arrays of a scenario") from None
 
