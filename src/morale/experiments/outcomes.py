@@ -76,7 +76,8 @@ def _check_name(name: str, whole: str, known: list[str]) -> None:
     if name not in known:
         hint = difflib.get_close_matches(name, known, n=1)
         suggestion = f"; did you mean '{whole.replace(name, hint[0], 1)}'?" if hint else ""
-        raise OutcomeError(f"outcome {whole!r}: no series '{name}'{suggestion}")
+        raise OutcomeError(f"outcome {whole!r}: no series '{name}'; expected a series `morale series` lists"
+                           f"{suggestion}")
 
 
 def parse_outcome(text: str, known: list[str] | None = None) -> Outcome:
@@ -103,7 +104,8 @@ def parse_outcome(text: str, known: list[str] | None = None) -> Outcome:
             else:
                 start, end = _date(window, whole), _date(window, whole, end_of_year=True)
             if start and end and end < start:
-                raise OutcomeError(f"outcome {whole!r}: window ends before it starts")
+                raise OutcomeError(f"outcome {whole!r}: window ends before it starts; expected START:END with START "
+                                   f"<= END")
         canonical = f"{fn}({name}" + (f", {window.strip()}" if window else "") + ")"
         return Outcome(canonical, name, fn, None, start, end)
     if match := _AT.match(whole):
