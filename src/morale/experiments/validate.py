@@ -70,7 +70,7 @@ class Ensemble:
         key = (scenario, end or self.end, scale or self.scale)
         if key not in self._cache:
             self._cache[key] = [morale.run(scenario, seed=self.seed, scale=key[2], end=key[1], replicate=i,
-                                           overrides=self.overrides_for(scenario) or None)
+                                           base=self.overrides_for(scenario) or None)
                                 for i in range(self.n)]
         return self._cache[key]
 
@@ -176,11 +176,12 @@ MEASURES = (*RUN_MEASURES, "conservation_error")
 
 def measure_run(scenario: str, seed: int, replicate: int, scale: float, end: str | None,
                 overrides: dict) -> dict:
-    """One run's measures for the patterns (computed in the worker; only these small numbers travel)."""
+    """One run's measures for the patterns (computed in the worker; only these small numbers travel). `overrides`
+    are a robust-validation draw: base values, under the scenario's dated events."""
     from morale.engine import codes as C
     from morale.experiments.tasks import conservation_error
 
-    run = morale.run(scenario, seed=seed, replicate=replicate, scale=scale, end=end, overrides=overrides or None)
+    run = morale.run(scenario, seed=seed, replicate=replicate, scale=scale, end=end, base=overrides or None)
     return {**{name: measure(run) for name, measure in RUN_MEASURES.items()},
             "conservation_error": conservation_error(run.series, C.STATUS_NAMES)}
 
