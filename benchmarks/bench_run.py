@@ -27,7 +27,7 @@ def measure(scale: float, end: str) -> dict:
     agent_steps = 0
     started = time.perf_counter()
     while not simulation.done:
-        agent_steps += int(simulation.state.status_count[: C.UNBORN].sum())
+        agent_steps += int(simulation.state.status_agents[: C.UNBORN].sum())
         simulation.step()
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # GiB (Linux reports KiB)

@@ -162,3 +162,15 @@ def test_geometric_hazard_hits_are_bernoulli():
     assert abs(np.mean(hits) - 1000) < 10  # mean of 200 binomial(1e5, 0.01) counts: sd of the mean ~2.2
     assert abs(np.var(hits) - 990) < 250
 
+
+
+def test_persons_by_status_matches_the_series():
+    """The stepping API speaks persons, as the series do (the state arrays hold agents)."""
+    simulation = morale.Simulation("russia-2022", scale=500, end="2022-04-30")
+    for _ in range(3):
+        simulation.step()
+    persons = simulation.persons_by_status()
+    last = simulation.series.iloc[-1]
+    assert list(persons.index) == list(C.STATUS_NAMES)
+    assert all(persons[name] == last[name] for name in C.STATUS_NAMES)
+    assert persons.sum() == last["persons_created"]

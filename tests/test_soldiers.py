@@ -106,12 +106,12 @@ def _punish_everyone(choice: int, regime: int, cap_share: float = 1.0):
     state.unit_regime[:] = regime
     state.unit_state[C.U_EXECUTIONS_WEEK, :] = 0
     state.reset_flows()
-    serving = state.status_count[C.SERVING]
+    serving = state.status_agents[C.SERVING]
     discipline._punish(state.army, state.people, state.n_soldiers, 1, sim.ctx.keys["discipline"],
                        regime_table(sim.ctx), cap_share, 8, 12, state.flows)
     flows = {name: state.flows[C.FLOW[name]].sum() for name in C.FLOW_NAMES}
-    assert state.status_count[C.SERVING] == serving - flows["executions"]  # nobody lost
-    assert (state.recount() == state.status_count).all()
+    assert state.status_agents[C.SERVING] == serving - flows["executions"]  # nobody lost
+    assert (state.recount() == state.status_agents).all()
     return len(front), flows, sim
 
 

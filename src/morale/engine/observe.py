@@ -43,7 +43,7 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     w = state.week
     scale = ctx.scale
     flows = state.flows * scale
-    counts = state.status_count * scale
+    counts = state.status_agents * scale
     for i, name in enumerate(C.STATUS_NAMES):
         rec.set(w, name, counts[i])
     rec.set(w, "persons_created", counts[: C.UNBORN].sum())

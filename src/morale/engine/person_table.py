@@ -21,9 +21,9 @@ from morale.engine.rng import geometric_gap, uniform
 
 @njit(cache=True)
 def set_status(people, person, new):
-    status, status_count = people[0], people[1]
-    status_count[status[person]] -= 1
-    status_count[new] += 1
+    status, status_agents = people[0], people[1]
+    status_agents[status[person]] -= 1
+    status_agents[new] += 1
     status[person] = new
 
 

@@ -146,6 +146,12 @@ class Simulation:
     def series(self) -> pd.DataFrame:
         return self.recorder.series()
 
+    def persons_by_status(self) -> pd.Series:
+        """Persons (agents x scale, the unit of every series) in each status now; the state holds agents
+        (and rows for men not yet 18, who are no persons yet)."""
+        return pd.Series(self.state.status_agents[: C.UNBORN] * self.scenario.scale, index=list(C.STATUS_NAMES),
+                         name="persons")
+
     def step(self) -> None:
         """One week: events, then each process in order, then the record."""
         if self.done:
@@ -177,7 +183,7 @@ class Simulation:
             setattr(node, attribute, Param(value=float(event.value), source=f"event {event.date}: {event.source}"))
 
     def _check_conservation(self) -> None:
-        counts = self.state.status_count
+        counts = self.state.status_agents
         if counts.min() < 0:
             raise ConservationError(f"week {self.state.week}: a status count is negative: {counts.tolist()}")
         if self.check and not np.array_equal(self.state.recount(), counts):
@@ -196,10 +202,10 @@ class Simulation:
         ctx.derived["conscription_quota"] = recruitment.expand_windows(
             r.conscription.callups, ctx, r.conscription.repeat_last)
         ctx.derived["mobilisation_quota"] = recruitment.expand_windows(r.mobilisations, ctx, False)
-        civilians = self.state.status_count[C.CIVILIAN] * self.scenario.scale
+        civilians = self.state.status_agents[C.CIVILIAN] * self.scenario.scale
         ctx.derived["p_release"], ctx.derived["p_conviction"] = service.prison_hazards(ctx, civilians)
         ctx.derived["men_by_region"] = ctx.regions.men_18_59
-        counts = self.state.status_count * self.scenario.scale
+        counts = self.state.status_agents * self.scenario.scale
         ctx.derived["drain_start"] = {"serving": counts[C.SERVING], "emigrated": counts[C.EMIGRATED],
                                       "men": max(counts[: C.UNBORN].sum(), 1.0)}
         # the opinion and economy of the eve of the war: what the first week's choices read
@@ -242,7 +248,7 @@ class Simulation:
         prisoners = sc.population.prison_population.value * sc.population.prison_men_18_59_share.value
         for person in pick(s.status == C.CIVILIAN, prisoners):
             s.status[person] = C.IMPRISONED
-        s.status_count[:] = s.recount()
+        s.status_agents[:] = s.recount()
 
     def result(self):
         from morale.results.run import Run

@@ -111,7 +111,7 @@ class State:
     block: np.ndarray  # int64 (regions + 1): person rows of region r are block[r]:block[r + 1]
     next_exit: np.ndarray  # int64 per region: first row not yet aged out
     next_entry: np.ndarray  # int64 per region: first row of the unborn still to enter
-    status_count: np.ndarray  # int64 per status, kept current by every change
+    status_agents: np.ndarray  # int64 per status, kept current by every change
     soldiers: np.ndarray  # int32 (fields, capacity), see codes.SOLDIER_FIELDS
     n_soldiers: int
     mind: np.ndarray  # float64 (codes.SOLDIER_MIND, capacity): morale, stress, fear, certainty, threshold
@@ -161,7 +161,7 @@ class State:
     @property
     def people(self) -> tuple:
         """The person arrays as kernels take them."""
-        return (self.status, self.status_count, self.prior_service, self.region, self.birth_week)
+        return (self.status, self.status_agents, self.prior_service, self.region, self.birth_week)
 
     def age_slices(self, min_age: float, max_age: float) -> tuple[np.ndarray, np.ndarray]:
         """Per region, rows of created men aged min_age to max_age years inclusive, this week."""
@@ -281,7 +281,7 @@ def new_state(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.
         block=block,
         next_exit=block[:-1].copy(),
         next_entry=next_entry,
-        status_count=np.bincount(status, minlength=C.N_STATUS).astype(np.int64),
+        status_agents=np.bincount(status, minlength=C.N_STATUS).astype(np.int64),
         soldiers=np.full((len(C.SOLDIER_FIELDS), capacity), -1, np.int32),
         n_soldiers=0,
         mind=np.zeros((len(C.SOLDIER_MIND), capacity)),

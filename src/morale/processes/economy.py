@@ -71,7 +71,7 @@ def step(state: State, ctx: Context) -> None:
 
 def labour_drain(state: State, ctx: Context) -> float:
     """Men serving beyond the pre-war army, killed in the war, or abroad, as a share of men at the start."""
-    counts = state.status_count * ctx.scale
+    counts = state.status_agents * ctx.scale
     start = ctx.derived["drain_start"]
     drained = (counts[C.SERVING] - start["serving"] + state.war_dead * ctx.scale
                + counts[C.EMIGRATED] - start["emigrated"])

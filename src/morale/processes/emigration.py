@@ -114,5 +114,5 @@ def step(state: State, ctx: Context) -> None:
     if full < 0:
         raise RuntimeError("emigrant table overflowed its bound; this is a bug")
     state.recorded["emigration_threat"] = s.threat
-    created = state.status_count[: C.UNBORN].sum()
+    created = state.status_agents[: C.UNBORN].sum()
     state.recorded["ban_coverage"] = float(s.counts[3]) / max(created, 1)  # men ever summoned
