@@ -80,7 +80,10 @@ def test_experiment_manifests_keep_provenance_beside_the_spec(folders):
         assert set(manifest["provenance"]) >= {"command", "version", "commit", "changes"}
         assert "provenance" not in manifest["spec"]
     text = (folders["ensemble"] / "report.html").read_text(encoding="utf-8")
-    assert "Overrides (--set)</th><td>combat.intensity=0.05</td>" in text and "What-if changes: none" in text
+    assert "Overrides (--set)</th><td>combat.intensity=0.05</td>" in text
+    assert "<li>set combat.intensity = 0.05 for the whole run (pinned)</li>" in text  # describe_changes' line
+    assert "What-if changes of B (russia-2022-long-training): none" in (folders["compare"] / "report.html").read_text(
+        encoding="utf-8")
 
 
 def test_experiment_report_lists_what_if_changes(tmp_path, monkeypatch):

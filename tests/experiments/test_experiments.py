@@ -83,9 +83,10 @@ def test_executors_write_identical_bytes(tmp_path):
     for name in OUTPUTS:
         first = (folders["inprocess"] / name).read_bytes()
         assert all((folders[s] / name).read_bytes() == first for s in ("processes", "local")), name
-    # run 2 alone (`morale run --seed 7 --replicate 2 --set ...`) is the ensemble's run 2
+    # run 2 alone (`morale.run(seed=7, replicate=2, base=<its draws>)`) is the ensemble's run 2: draws are base
+    # values that dated events still change, not --set pins (which drop those events)
     drawn = {k: float(result.runs.loc[2, k]) for k in result.spec["drawn"]}
-    alone = morale.run("russia-2022", seed=7, replicate=2, overrides=drawn, **SMALL)
+    alone = morale.run("russia-2022", seed=7, replicate=2, base=drawn, **SMALL)
     assert_conserved(alone)
     np.testing.assert_array_equal(alone.series.to_numpy(), result.series(2).to_numpy())
     band = result.band("soldiers_front")

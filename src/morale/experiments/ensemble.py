@@ -1,7 +1,8 @@
 """Ensembles: N runs of one scenario, each with its own seed, optionally with parameters drawn from their ranges.
 
 Run i uses `SeedSequence(seed, spawn_key=(i,))`, so `morale run --seed S --replicate i` reproduces it alone
-(with `--uncertainty`, add the run's drawn parameters, recorded in `runs.parquet`, as `--set`). Seeds are
+(with `--uncertainty`, give the run's drawn parameters, recorded in `runs.parquet`, as base values:
+`morale.run(..., base={...})`; `--set` would pin them and drop the dated events that change them). Seeds are
 never reused. With `uncertainty`, every ranged parameter not fixed by an override is drawn, once per run, from
 the run's own stream (`parameters.draw_run`).
 
