@@ -73,6 +73,10 @@ FLOW = {name: i for i, name in enumerate(FLOW_NAMES)}
 N_FLOWS = len(FLOW_NAMES)
 # The same as plain constants F_<NAME>, because Numba kernels cannot read a dict global.
 globals().update({f"F_{name.upper()}": i for i, name in enumerate(FLOW_NAMES)})
-REGION_FLOW_NAMES = ("recruits", "killed", "emigrants", "arrests", "coerced_recruits")
+REGION_FLOW_NAMES = ("recruits", "killed", "emigrants", "arrests", "coerced_recruits", "signed")
 REGION_FLOW = {name: i for i, name in enumerate(REGION_FLOW_NAMES)}
-RF_RECRUITS, RF_KILLED, RF_EMIGRANTS, RF_ARRESTS, RF_COERCED_RECRUITS = range(len(REGION_FLOW_NAMES))
+# "signed": contract-type sign-ups (contract, coerced, converted), who are paid a sign-up bonus
+RF_RECRUITS, RF_KILLED, RF_EMIGRANTS, RF_ARRESTS, RF_COERCED_RECRUITS, RF_SIGNED = range(len(REGION_FLOW_NAMES))
+# Streams of the Armed Forces, whom the authorised strength (decrees) counts: all but the private company's
+# convicts
+ARMED_FORCES = (CONSCRIPT, CONTRACT, COERCED, CONVERTED, MOBILISED, CONVICT_MINISTRY)

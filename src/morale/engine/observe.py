@@ -5,37 +5,42 @@ from __future__ import annotations
 import numpy as np
 
 from morale.engine import codes as C
+from morale.engine.calendar import WEEKS_PER_YEAR
 from morale.engine.context import Context
-from morale.engine.person_table import count_civilians, located_by_stream
+from morale.engine.person_table import count_civilians, willing_civilians
 from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
 from morale.engine.state import State
 from morale.processes.combat import intensity
 from morale.processes.deployment import front_demand
-from morale.processes.economy import fiscal_cost
+from morale.processes.manpower import FAILURE_WEEKS, requirement
 
 POOL_EVERY_WEEKS = 13  # counting a pool reads every man of its ages: quarterly is enough
-LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")
+LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")  # exits from service
 POOL_DRAWS = {
     "conscription": ("recruits_conscript",),
     "reservists": ("recruits_mobilised", "recruits_coerced"),
     "contract": ("recruits_contract",),
     "prisoners": ("recruits_convict_pmc", "recruits_convict_ministry"),
 }
-WINDOW = 13  # weeks of recent flows behind the sustainment horizon
+HORIZON_WINDOW = 26  # weeks behind the slope of deployable strength (smooths the call-up calendar)
 UNIT_FLOWS = ("units_broken", "lethal_adoptions")  # counted in companies of `army.unit_persons` men
 
-
-
 def _pools(state: State, ctx: Context) -> dict[str, float]:
+    """Men left to draw on: civilians of call-up age who never served, reservists up to the mobilisation age,
+    and the willing, the civilians of contract age expected to enlist before the age limit at this week's
+    probability (every man of a region alike: it counts willingness at today's terms, not a fixed stock)."""
     r = ctx.params.recruitment
     out = {}
     for name, (max_age, prior) in {
         "conscription": (r.conscription.upper_age.value, 0),
         "reservists": (r.mobilisation_max_age.value, 1),
-        "contract": (r.contract.max_age.value, -1),
     }.items():
         lo, hi = state.age_slices(18, max_age)
         out[name] = count_civilians(state.status, state.prior_service, lo, hi, prior) * ctx.scale
+    max_age = r.contract.max_age.value
+    lo, hi = state.age_slices(18, max_age)
+    out["contract"] = willing_civilians(state.status, state.birth_week, lo, hi, state.contract_p, state.week,
+                                        int(round((max_age + 1) * WEEKS_PER_YEAR))) * ctx.scale
     return out
 
 
@@ -48,15 +53,11 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
         rec.set(w, name, counts[i])
     rec.set(w, "persons_created", counts[: C.UNBORN].sum())
 
-    state.located = located_by_stream(state.soldiers, state.n_soldiers, C.N_LOCATIONS, C.N_STREAMS)
-    located = state.located * scale
+    located = state.located * scale  # counted by the manpower process at the end of the week
     for i, loc in enumerate(C.LOCATION_NAMES):
         rec.set(w, f"soldiers_{loc}", located[i].sum())
-    # the shortfall is what deployment could not fill this week, before combat losses
-    demand = front_demand(ctx, w)
-    front = state.front_deployed[1] * scale
-    rec.set(w, "front_demand", demand)
-    rec.set(w, "front_shortfall", demand - front)
+    front = located[C.FRONT].sum()
+    rec.set(w, "front_demand", float(front_demand(ctx, w)))
     companies = ctx.companies_per_unit
     rec.set(w, "units", np.count_nonzero(state.unit_members[: state.n_units[0]] > 0) * companies)
 
@@ -82,7 +83,7 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     else:
         for name in ("conscription", "reservists", "contract"):
             rec.set(w, f"pool_{name}", rec.get(f"pool_{name}", w - 1))
-    _horizons(state, ctx, rec, located, front, demand)
+    _horizons(state, ctx, rec)
 
     stream_rows = {
         "soldiers_front": located[C.FRONT],
@@ -115,14 +116,7 @@ def _society(state: State, ctx: Context, rec: Recorder, front: float) -> None:
     rec.set(w, "legitimacy_mean", float(s.legitimacy.mean()))
     rec.set(w, "hardship_mean", float(s.hardship.mean()))
     rec.set(w, "repression_mean", float(s.repression.mean()))
-    pay, bonuses, compensation, bonus = fiscal_cost(state, ctx)
-    cost = pay + bonuses + compensation
-    rec.set(w, "fiscal_cost", cost)
-    rec.set(w, "fiscal_pay", pay)
-    rec.set(w, "fiscal_bonuses", bonuses)
-    rec.set(w, "fiscal_compensation", compensation)
-    rec.set(w, "cost_per_recruit", bonus)
-    rec.set(w, "cost_per_front_soldier_year", cost * 52.0 / max(front, 1.0))
+    rec.set(w, "cost_per_front_soldier_year", state.recorded["fiscal_cost"] * 52.0 / max(front, 1.0))
     killed = rec.by_region_values[: w + 1, rec.region_names.index("killed")].sum(axis=0)
     rate = np.sort(killed / np.maximum(ctx.derived["men_by_region"], 1.0))
     decile = max(1, len(rate) // 10)
@@ -130,25 +124,23 @@ def _society(state: State, ctx: Context, rec: Recorder, front: float) -> None:
     rec.set(w, "regional_death_inequality", rate[-decile:].mean() / bottom if bottom > 0 else 0.0)
 
 
-def _horizons(state: State, ctx: Context, rec: Recorder, located: np.ndarray, front: float,
-              demand: float) -> None:
-    """Sustainment horizon and years left in each pool, from recent flows."""
+def _horizons(state: State, ctx: Context, rec: Recorder) -> None:
+    """Sustainment horizon and years left in each pool, from smoothed recent rates.
+
+    The horizon is the number of weeks until the requirement fails (`manpower`): deployable strength, moving
+    at its slope over the last `HORIZON_WINDOW` weeks, first falls below (1 - failure_share) of the
+    requirement's own dated path; 0 once failed, the cap if it never does within it."""
     w = state.week
-    recent = slice(max(0, w - WINDOW + 1), w + 1)
-    deployable = np.ones(C.N_STREAMS, bool)
-    deployable[C.CONSCRIPT] = ctx.params.policy.conscripts_to_combat
-    reserve = (located[C.REAR] + located[C.TRAINING])[deployable].sum()
-    losses = sum(rec.get(f, recent).mean() for f in LOSS_FLOWS)
-    inflow = sum(rec.get(f"recruits_{s}", recent).mean() for i, s in enumerate(C.STREAM_NAMES) if deployable[i])
-    inflow -= rec.get("recruits_from_response", recent).mean()
-    drain = losses - inflow
-    surplus = front - demand + reserve
-    if front < demand - ctx.scale:  # short by more than an agent
+    strength = rec.get("deployable_strength", w)
+    if state.weeks_failing >= FAILURE_WEEKS:
         horizon = 0.0
-    elif drain <= 0:
-        horizon = HORIZON_CAP_WEEKS
     else:
-        horizon = min(surplus / drain, HORIZON_CAP_WEEKS)
+        past = max(0, w - HORIZON_WINDOW)
+        slope = (strength - rec.get("deployable_strength", past)) / max(w - past, 1)
+        ahead = np.arange(1, int(HORIZON_CAP_WEEKS) + 1)
+        line = (1.0 - ctx.params.recruitment.shortfall.failure_share.value) * requirement(ctx, w + ahead)
+        crossed = np.flatnonzero(strength + slope * ahead < line)
+        horizon = float(ahead[crossed[0]]) if len(crossed) else HORIZON_CAP_WEEKS
     rec.set(w, "sustainment_horizon_weeks", horizon)
     year = slice(max(0, w - 51), w + 1)
     for pool, draws in POOL_DRAWS.items():

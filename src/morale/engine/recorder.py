@@ -87,11 +87,21 @@ SERIES: dict[str, Series] = {
     **{name: _stock(f"men whose status is {name}") for name in C.STATUS_NAMES},
     **{f"soldiers_{loc}": _stock(f"serving soldiers located in {loc}") for loc in C.LOCATION_NAMES},
     "front_demand": _stock("demanded front strength"),
-    "front_shortfall": _stock("demand minus front strength after deployment (negative: surplus)"),
+    "requirement": _stock("deployable soldiers required: the war zone (front demand over the front's share) "
+                          "plus those kept outside it"),
+    "deployable_strength": _stock("deployable soldiers at the front or in the rear, after the week's losses"),
+    "shortfall": _stock("requirement minus deployable strength (negative: surplus)"),
+    "shortfall_share": _mean("shortfall over the requirement, 0 when there is none", SHARE),
+    "weeks_failing": _mean("consecutive weeks short by more than failure_share with the ladder at its top",
+                           WEEKS),
+    "requirement_failed": _mean("1 once the requirement has failed for 13 consecutive weeks, else 0", FLAG),
+    "authorised_strength": _stock("military personnel the decrees allow the Armed Forces (a ceiling)"),
+    "serving_armed_forces": _stock("serving men the decrees count: every stream but the private company's"),
     "units": _stock("companies with at least one soldier", COMPANIES),
     "pool_conscription": _stock("civilians of call-up age without prior service (counted every 13 weeks)"),
     "pool_reservists": _stock("civilians with prior service up to the mobilisation age limit (every 13 weeks)"),
-    "pool_contract": _stock("civilians of contract age (every 13 weeks)"),
+    "pool_contract": _stock("the willing: civilians of contract age expected to enlist before the age limit at "
+                            "this week's probability (every 13 weeks)"),
     "pool_prisoners": _stock("imprisoned men (the convict pool)"),
     "recruits": _flow("men who began to serve (all streams, conversions included)"),
     **{f"recruits_{s}": _flow(f"recruits of the {s} stream") for s in C.STREAM_NAMES},
@@ -112,7 +122,9 @@ SERIES: dict[str, Series] = {
     "prison_released": _flow("prisoners released at the end of their sentence"),
     "net_manpower_balance": _flow("new recruits (conversions excluded) minus losses and exits from service"),
     "quota_unfilled": _flow("places in quota streams left empty because the eligible ran out"),
-    "recruits_from_response": _flow("expected recruits due to the shortfall response"),
+    "recruits_from_response": _flow("recruits the response ladder brought: bonus-driven contracts (expected), "
+                                    "its coercion, conversion, ministry convicts and declared mobilisation"),
+    "mobilisation_declared": _flow("men the ladder's new mobilisation calls up, in the week it is declared"),
     "refusals": _flow("front soldiers who refused to advance (or hold)"),
     "flights": _flow("front soldiers who fled"),
     "surrenders": _flow("front soldiers who surrendered"),
@@ -158,22 +170,31 @@ SERIES: dict[str, Series] = {
     "repression_mean": _mean("a citizen's mean arrest risk, mean over regions", PROBABILITY),
     "labour_drain": _mean("men serving beyond the pre-war army, killed or abroad, share of men 18-59", SHARE),
     "fiscal_cost": _flow("war spending: pay, sign-up bonuses, death and injury payments, RUB", ROUBLES),
-    "fiscal_pay": _flow("pay of serving contract-type, mobilised and ministry convict soldiers, RUB", ROUBLES),
+    "fiscal_pay": _flow("pay of contract-type, mobilised and ministry convict soldiers: war-zone rate in the war "
+                        "zone, peacetime rate elsewhere, RUB", ROUBLES),
     "fiscal_bonuses": _flow("sign-up bonuses paid, RUB", ROUBLES),
     "fiscal_compensation": _flow("death and injury payments, RUB", ROUBLES),
-    "cost_per_recruit": _mean("sign-up bonus of one more contract recruit, RUB", ROUBLES_PER_PERSON),
+    "cost_per_recruit": _mean("sign-up bonus of one more contract recruit (federal plus the regions' mean), RUB",
+                              ROUBLES_PER_PERSON),
+    "regional_bonus_mean": _mean("regional sign-up bonus, mean over regions, RUB", ROUBLES_PER_PERSON),
+    "regions_over_budget": _mean("share of regions whose bonus spending over a year passes their budget", SHARE),
+    "federal_budget_binds": _mean("1 while the war's personnel bill over a year passes the federal line", FLAG),
     "cost_per_front_soldier_year": _mean("war spending a year per front soldier, RUB", ROUBLES_PER_PERSON_YEAR),
     "regional_death_inequality": _mean("deaths per 100k men so far: top decile of regions over bottom decile",
                                        RATIO),
-    "shortfall_pressure": _mean("the state's shortfall response, 0 to 1", INDEX),
+    "shortfall_pressure": _mean("how far up the response ladder the state is, 0 (none) to 1 (every rung; "
+                                "4 x this is the rung)", INDEX),
     "contract_risk_perceived": _mean("known (leaked) deaths per contract soldier a year", PER_PERSON_YEAR),
     "combat_intensity": _mean("fitted intensity x sourced shape", INDEX),
     "wage_mean": _mean("civilian wage, mean over regions, RUB/month", ROUBLES_PER_MONTH),
     "unemployment_mean": _mean("unemployment rate, mean over regions, %", PERCENT),
-    "sustainment_horizon_weeks": _mean("weeks until front strength falls below demand with no shortfall "
-                                       "response, at recent losses and recruitment (capped at 520)", WEEKS),
+    "sustainment_horizon_weeks": _mean("weeks until the requirement fails at the last 26 weeks' rate of change "
+                                       "of deployable strength (0 once failed, capped at 520)", WEEKS),
     **{f"years_left_{pool}": _mean(f"years the {pool} pool lasts at the last year's draw (capped at 100)", YEARS)
-       for pool in ("conscription", "reservists", "contract", "prisoners")},
+       for pool in ("conscription", "reservists", "prisoners")},
+    "years_left_contract": _mean("years the willing (civilians expected to enlist before the age limit at "
+                                 "today's probability) last at the last year's contract draw (capped at 100)",
+                                 YEARS),
 }
 STREAM_SERIES = {
     "soldiers_front": STOCK, "serving": STOCK, "recruits": FLOW, "killed": FLOW, "wounded": FLOW,

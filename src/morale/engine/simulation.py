@@ -30,6 +30,7 @@ from morale.processes import (
     economy,
     emigration,
     information,
+    manpower,
     morale,
     opinion,
     opposition,
@@ -40,9 +41,9 @@ from morale.processes import (
 from morale.scenario.loader import ScenarioError, active_events, load_scenario
 from morale.scenario.schema import Param, Scenario, resolve_target
 
-# The weekly order of DESIGN s.4.
+# The weekly order of DESIGN s.4; the manpower balance is read last, after every loss of the week.
 SCHEDULE = (economy, recruitment, training, deployment, combat, morale, discipline, information, opinion, opposition,
-            emigration, service)
+            emigration, service, manpower)
 
 
 COMPACT_EVERY_WEEKS = 13
@@ -202,6 +203,9 @@ class Simulation:
         ctx.derived["conscription_quota"] = recruitment.expand_windows(
             r.conscription.callups, ctx, r.conscription.repeat_last)
         ctx.derived["mobilisation_quota"] = recruitment.expand_windows(r.mobilisations, ctx, False)
+        ctx.derived["declared_mobilisation"] = np.zeros(ctx.calendar.n_weeks)  # by the ladder (manpower)
+        ctx.derived["dated_mobilisation_end"] = max((ctx.calendar.week_of(w.end) for w in r.mobilisations),
+                                                    default=-1)
         civilians = self.state.status_agents[C.CIVILIAN] * self.scenario.scale
         ctx.derived["p_release"], ctx.derived["p_conviction"] = service.prison_hazards(ctx, civilians)
         ctx.derived["men_by_region"] = ctx.regions.men_18_59
@@ -212,6 +216,7 @@ class Simulation:
         economy.step(self.state, ctx)
         ctx.derived["hardship_start"] = self.state.society.hardship.copy()
         opinion.step(self.state, ctx)
+        manpower.count_located(self.state)
         self.state.recorded.clear()
 
     def _initial_army_and_prisons(self, rng: np.random.Generator) -> None:

@@ -46,6 +46,7 @@ class Society:
     coercion_known: float = 0.0  # known deceptions into contracts (decaying)
     executions_known: float = 0.0  # known executions (decaying)
     conscript_known: float = 0.0  # known deaths of conscripts sent abroad (decaying)
+    mobilised_recent: float = 0.0  # men mobilised, persons (decaying): the political cost of mobilising
     contract_known: np.ndarray = None  # known deaths of contract-type soldiers, per week
     local_known: np.ndarray = None  # per region: recently known own dead per 100k men (decaying)
     known_by_region: np.ndarray = None  # per region: cumulative known own dead
@@ -126,7 +127,17 @@ class State:
     wage: np.ndarray | None = None  # float64 per region, RUB/month, this week
     unemployment: np.ndarray | None = None  # float64 per region, %, this week
     poverty: np.ndarray | None = None  # float64 per region, %, this week
-    shortfall_pressure: float = 0.0  # 0..1, the state's response to a front shortfall
+    response_level: float = 0.0  # rungs of the response ladder climbed, 0..4 (processes/manpower.py)
+    regional_bonus: np.ndarray | None = None  # float64 per region: the region's sign-up bonus, RUB
+    bonus_spending: np.ndarray | None = None  # float64 per region: bonuses paid over about a year, RUB
+    expected_signed: np.ndarray | None = None  # float64 per region: this week's expected contract sign-ups
+    signed_recent: np.ndarray | None = None  # float64 per region: expected contract sign-ups, smoothed (persons)
+    personnel_spending: float = 0.0  # pay, bonuses and compensation over about a year, RUB
+    losses_recent: float = 0.0  # losses of deployable strength a week, smoothed (persons)
+    weeks_failing: int = 0  # consecutive weeks the requirement has failed (ladder at the top, short by more
+    #                         than `failure_share`)
+    last_mobilisation: int = -1_000_000  # last week with a mobilisation intake (dated or declared)
+    contract_p: np.ndarray | None = None  # float64 per region: this week's contract enlistment probability
     located: np.ndarray | None = None  # agents by (location, stream) at the end of last week
     war_dead: float = 0.0  # agents killed in action or executed so far
     society: Society | None = None
@@ -293,6 +304,11 @@ def new_state(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.
         n_units=np.zeros(1, np.int64),
         region_flows=np.zeros((len(C.REGION_FLOW_NAMES), len(regions)), np.int64),
         contract_killed=np.zeros(calendar.n_weeks),
+        regional_bonus=np.zeros(len(regions)),
+        bonus_spending=np.zeros(len(regions)),
+        expected_signed=np.zeros(len(regions)),
+        signed_recent=np.zeros(len(regions)),
+        contract_p=np.zeros(len(regions)),
         society=Society(len(regions), len(status), calendar.n_weeks),
     )
     return state

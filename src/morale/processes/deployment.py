@@ -16,12 +16,13 @@ from morale.engine.context import Context
 from morale.engine.state import State
 
 
-def front_demand(ctx: Context, week: int) -> float:
-    """Demanded front strength in persons: the sourced schedule, interpolated, times its scale parameter."""
+def front_demand(ctx: Context, week):
+    """Demanded front strength in persons, for a week or an array of weeks: the sourced schedule,
+    interpolated and held after its last point, times its scale parameter."""
     dep = ctx.params.deployment
     weeks = [ctx.calendar.week_of(p.date) for p in dep.front_demand]
     values = [p.value for p in dep.front_demand]
-    return float(np.interp(week, weeks, values)) * dep.front_demand_scale.value
+    return np.interp(week, weeks, values) * dep.front_demand_scale.value
 
 
 @njit(cache=True)
@@ -55,7 +56,7 @@ def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_al
 
 
 def step(state: State, ctx: Context) -> None:
-    demand = front_demand(ctx, state.week) / ctx.scale
+    demand = float(front_demand(ctx, state.week)) / ctx.scale
     front = _deploy(state.soldiers, state.unit_state, state.n_soldiers, state.week, demand,
                     ctx.params.policy.conscripts_to_combat, state.flows)
     state.front_deployed = (demand, float(front))

@@ -21,7 +21,6 @@ from morale.engine import codes as C
 from morale.engine.context import Context
 from morale.engine.regions import YEARS
 from morale.engine.state import State
-from morale.processes.recruitment import shortfall_response
 
 UNEMPLOYMENT_FLOOR = 0.5  # %, keeps log(unemployment) finite in any data or counterfactual
 
@@ -85,16 +84,22 @@ def labour_drain_reference(ctx: Context, week: int) -> float:
 
 
 def fiscal_cost(state: State, ctx: Context) -> tuple[float, float, float, float]:
-    """This week's spending on the war, RUB: pay, sign-up bonuses, death and injury payments; and the sign-up
-    cost of one more recruit (federal plus regional bonus at the current shortfall response)."""
+    """This week's spending on the war's soldiers, RUB: pay, sign-up bonuses, death and injury payments;
+    and the mean sign-up bonus of one more recruit (federal plus the regions' mean).
+
+    Pay: the war-zone rate (`pay.monthly_pay`) for the paid men in the war zone (the front and its share of
+    the rear, `deployment.front_share_of_war_zone`), the peacetime rate (`pay.home_monthly_pay`) for the
+    rest; conscripts' allowance is left out. Bonuses: the federal bonus for every contract-type sign-up and
+    each region's bonus for its own."""
     p = ctx.params
     scale = ctx.scale
-    paid = state.located[:, [C.CONTRACT, C.COERCED, C.CONVERTED, C.MOBILISED, C.CONVICT_MINISTRY]].sum() * scale
-    pay = p.pay.monthly_pay.value * 12.0 / 52.0 * paid * p.economy.pay_share_of_contract_type.value
-    bonus = p.pay.federal_bonus.value + p.pay.regional_bonus.value * (
-        1.0 + shortfall_response(p.recruitment.shortfall.bonus_response.value, state.shortfall_pressure,
-                                 "pay.regional_bonus", p.pinned))
-    signed = state.flows[C.F_RECRUITS, [C.CONTRACT, C.COERCED, C.CONVERTED]].sum() * scale
+    paid_streams = [C.CONTRACT, C.COERCED, C.CONVERTED, C.MOBILISED, C.CONVICT_MINISTRY]
+    paid = state.located[:, paid_streams].sum() * scale
+    war_zone = min(paid, state.located[C.FRONT, paid_streams].sum() * scale
+                   / p.deployment.front_share_of_war_zone.value)
+    pay = (p.pay.monthly_pay.value * war_zone + p.pay.home_monthly_pay.value * (paid - war_zone)) * 12.0 / 52.0
+    signed = state.region_flows[C.RF_SIGNED] * scale
+    bonuses = p.pay.federal_bonus.value * signed.sum() + float(signed @ state.regional_bonus)
     compensation = (state.flows[C.F_KILLED].sum() * p.economy.death_compensation.value
                     + state.flows[C.F_WOUNDED].sum() * p.economy.injury_compensation.value) * scale
-    return pay, bonus * signed, compensation, bonus
+    return pay, bonuses, compensation, p.pay.federal_bonus.value + float(state.regional_bonus.mean())

@@ -9,6 +9,8 @@ regional index
           - w_E E / (E + E_half)                        known executions (covert videos)
           - w_C Q / (Q + Q_half)                        known deceptions into contracts
           - w_B B / (B + B_half)                        conscripts killed abroad (M2)
+          - w_V V / (V + V_half)                        men mobilised recently (decaying): the political cost
+                                                        of a mobilisation, dated or declared by the ladder
           - w_H (hardship_r - hardship at start)        sanctions and recession
           + w_S (success - 1)                           the front holding against demand
 
@@ -66,6 +68,7 @@ def regional_index(state: State, ctx: Context) -> np.ndarray:
             - o.execution_weight.value * saturating(s.executions_known, o.execution_half_saturation.value)
             - o.coercion_weight.value * saturating(s.coercion_known, o.coercion_half_saturation.value)
             - o.conscript_weight.value * saturating(s.conscript_known, o.conscript_half_saturation.value)
+            - o.mobilisation_weight.value * saturating(s.mobilised_recent, o.mobilisation_half_saturation.value)
             - o.hardship_weight.value * (s.hardship - ctx.derived["hardship_start"])
             + o.success_weight.value * (s.success - 1.0))
 
@@ -81,6 +84,8 @@ def step(state: State, ctx: Context) -> None:
     s.executions_known = s.executions_known * _decay(o.coercion_half_life_weeks.value) + arrived[C.LEAK_EXECUTIONS]
     s.coercion_known = s.coercion_known * _decay(o.coercion_half_life_weeks.value) + arrived[C.LEAK_DECEPTIONS]
     s.conscript_known = s.conscript_known * _decay(o.coercion_half_life_weeks.value) + arrived[C.LEAK_CONSCRIPT_DEATHS]
+    s.mobilised_recent = (s.mobilised_recent * _decay(o.mobilisation_half_life_weeks.value)
+                          + state.flows[C.F_RECRUITS, C.MOBILISED] * ctx.scale)
     s.local_known = (s.local_known * _decay(o.local_half_life_weeks.value)
                      + s.local_queue[:, week] / np.maximum(men, 1.0) * 1e5)
     demand, front = state.front_deployed

@@ -3,7 +3,9 @@
 Quota streams (call-up decrees, mobilisation, coercion) take exactly their size, spread evenly over their
 window and shared among regions by the men of the right age; fractions of an agent carry over to the next
 week so that totals match the decrees at any scale. Contract enlistment and convict recruitment are hazards
-per eligible man. The shortfall response (M4) raises bonuses, coercion and conversion when the front is short.
+per eligible man. The response ladder (`manpower`, M4) raises regional bonuses, coercion, conversion and
+convict recruitment when the army is short; every stream but the decreed call-ups fills only the room the
+authorised strength leaves.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from morale.engine.context import Context
 from morale.engine.person_table import enlist_by_hazard, enlist_by_quota, join_unit
 from morale.engine.rng import uniform
 from morale.engine.state import State
+from morale.processes.manpower import COERCION, CONVICTS, headroom, rung
 from morale.scenario.schema import Window
 
 CONTRACT_TYPE = (C.CONTRACT, C.COERCED, C.CONVERTED)  # streams whose deaths shape perceived contract risk
@@ -68,24 +71,6 @@ def _agents(state: State, ctx: Context, name: str, persons: float) -> int:
     return whole
 
 
-def update_pressure(state: State, ctx: Context) -> None:
-    """The state's shortfall response (M4): pressure moves toward gain x the share of demand the front
-    lacked after last week's deployment, with a lag, capped by the fiscal ceiling."""
-    shortfall = ctx.params.recruitment.shortfall
-    demand, front = state.front_deployed
-    if not shortfall.enabled:
-        state.shortfall_pressure = 0.0
-        return
-    share = max(demand - front, 0.0) / max(demand, 1.0)
-    target = min(shortfall.gain.value * share, shortfall.fiscal_ceiling.value)
-    state.shortfall_pressure += (target - state.shortfall_pressure) / max(shortfall.lag_weeks.value, 1.0)
-
-
-def shortfall_response(strength: float, pressure: float, quantity: str, pinned: list[str]) -> float:
-    """The shortfall response's relative rise of a quantity, none when a what-if pins that quantity."""
-    return 0.0 if quantity in pinned else strength * pressure
-
-
 def perceived_contract_risk(state: State, ctx: Context) -> float:
     """Known deaths per contract soldier a year (M3): deaths of contract-type soldiers that have leaked
     (information process) over the last `risk_window_weeks`, over last week's contract-type strength."""
@@ -96,13 +81,12 @@ def perceived_contract_risk(state: State, ctx: Context) -> float:
     return float(weekly * 52.0 / max(strength, 1.0))
 
 
-def contract_probability(state: State, ctx: Context, bonus_multiplier: float, risk: float) -> np.ndarray:
-    """Weekly enlistment probability per region (DESIGN s.5): a logit in log relative pay, log unemployment,
-    log poverty, perceived risk and support."""
+def contract_probability(state: State, ctx: Context, regional_bonus: np.ndarray, risk: float) -> np.ndarray:
+    """Weekly enlistment probability per region (DESIGN s.5): a logit in log relative pay (war-zone pay and
+    the federal and regional bonuses amortised), log unemployment, log poverty, perceived risk and support."""
     p = ctx.params
     c = p.recruitment.contract
-    bonus = p.pay.federal_bonus.value + p.pay.regional_bonus.value * bonus_multiplier
-    bonus /= p.pay.bonus_amortisation_months.value
+    bonus = (p.pay.federal_bonus.value + regional_bonus) / p.pay.bonus_amortisation_months.value
     relative_pay = (p.pay.monthly_pay.value + bonus) / state.wage
     x = (c.intercept.value
          + c.wage_elasticity.value * np.log(relative_pay)
@@ -162,44 +146,54 @@ def _by_hazard(state, ctx, name, stream, p_region, min_age, max_age, eligible_st
     return expected
 
 
+def _response(ctx: Context, base: float, response: float, intensity: float, path: str) -> float:
+    """A quantity the ladder raises: its base (dated events) plus the rung's engaged share of its response;
+    a quantity pinned by --set is held fixed, so the ladder does not move it."""
+    return base if path in ctx.params.pinned else base + intensity * response
+
+
 def step(state: State, ctx: Context) -> None:
     p = ctx.params
     r = p.recruitment
     week = state.week
-    update_pressure(state, ctx)
-    pressure = state.shortfall_pressure
     unfilled = 0
+    recruited = state.flows[C.F_RECRUITS]
 
+    # decreed call-ups are inputs; the other streams fill the room the authorised strength leaves
     upper = r.conscription.upper_age.value
     unfilled += _by_quota(state, ctx, "conscription", C.CONSCRIPT, ctx.derived["conscription_quota"][week],
                           18, upper, 0, C.NO_END, summons=True)
     unfilled += _by_quota(state, ctx, "mobilisation", C.MOBILISED, ctx.derived["mobilisation_quota"][week],
                           18, r.mobilisation_max_age.value, 1, C.NO_END, summons=True)
+    room = headroom(state, ctx) - recruited[C.CONSCRIPT] - recruited[C.MOBILISED]
 
-    # a quantity pinned by --set is held fixed: the shortfall response does not move it either
-    pinned = p.pinned
-    coercion = r.coercion
-    coerced = coercion.weekly_quota.value * (1.0 + shortfall_response(r.shortfall.coercion_response.value, pressure,
-                                                               "recruitment.coercion.weekly_quota", pinned))
     end = _contract_end(state, ctx)
+    risk = perceived_contract_risk(state, ctx)
+    p_contract = contract_probability(state, ctx, state.regional_bonus, risk)
+    p_floor = contract_probability(state, ctx, np.full(len(ctx.regions), p.pay.regional_bonus.value), risk)
+    expected = _expected_hits(state, r.contract.max_age.value, p_contract)
+    within = min(1.0, max(room, 0.0) / expected) if expected > 0 else 1.0
+    state.contract_p = p_contract  # willingness at today's terms, whether or not the army has room
+    state.expected_signed = _expected_by_region(state, r.contract.max_age.value, p_contract) * within * ctx.scale
+    _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract * within, 18, r.contract.max_age.value, C.CIVILIAN,
+               end)
+    from_money = (expected - _expected_hits(state, r.contract.max_age.value, p_floor)) * within
+    room -= recruited[C.CONTRACT]
+
+    coercion = r.coercion
+    coerced = _response(ctx, coercion.weekly_quota.value, coercion.response_weekly_quota.value,
+                        rung(state, COERCION), "recruitment.coercion.weekly_quota")
+    coerced = min(coerced, max(room, 0.0) * ctx.scale)
     share_new = coercion.without_prior_share.value
     unfilled += _by_quota(state, ctx, "coerced_prior", C.COERCED, coerced * (1 - share_new), 18,
                           coercion.max_age.value, 1, end)
     unfilled += _by_quota(state, ctx, "coerced_new", C.COERCED, coerced * share_new, 18,
                           coercion.max_age.value, 0, end)
-
-    risk = perceived_contract_risk(state, ctx)
-    bonus_multiplier = 1.0 + shortfall_response(r.shortfall.bonus_response.value, pressure, "pay.regional_bonus",
-                                                pinned)
-    p_contract = contract_probability(state, ctx, bonus_multiplier, risk)
-    expected = _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract, 18, r.contract.max_age.value,
-                          C.CIVILIAN, end)
-    without_response = _expected_hits(state, r.contract.max_age.value,
-                                      contract_probability(state, ctx, 1.0, risk))
+    room -= recruited[C.COERCED]
 
     conversion = r.conversion
-    hazard = conversion.weekly_hazard.value * (1.0 + shortfall_response(r.shortfall.conversion_response.value, pressure,
-                                                                "recruitment.conversion.weekly_hazard", pinned))
+    hazard = _response(ctx, conversion.weekly_hazard.value, conversion.response_weekly_hazard.value,
+                       rung(state, COERCION), "recruitment.conversion.weekly_hazard")
     if hazard > 0:
         convert_conscripts(state.army, state.region, state.n_soldiers, 1.0 - math.exp(-hazard),
                            conversion.deceived_share.value, ctx.keys["recruitment"], week, ctx.unit_size,
@@ -208,20 +202,46 @@ def step(state: State, ctx: Context) -> None:
     convicts = r.convicts
     convict_end = week + int(convicts.contract_weeks.value)
     n_regions = len(ctx.regions)
-    for allowed, hazard, stream in (
+    ministry = convicts.ministry_weekly_hazard.value
+    if "recruitment.convicts.ministry_weekly_hazard" not in p.pinned:
+        ministry *= rung(state, CONVICTS)  # where the law allows it, the convict rung sets how hard
+    for allowed, convict_hazard, stream in (
         (p.policy.pmc_recruits_convicts, convicts.pmc_weekly_hazard.value, C.CONVICT_PMC),
-        (p.policy.ministry_recruits_convicts, convicts.ministry_weekly_hazard.value, C.CONVICT_MINISTRY),
+        (p.policy.ministry_recruits_convicts, ministry, C.CONVICT_MINISTRY),
     ):
-        if allowed and hazard > 0:
-            p_convict = np.full(n_regions, 1.0 - math.exp(-hazard))
+        if allowed and convict_hazard > 0:
+            p_convict = np.full(n_regions, 1.0 - math.exp(-convict_hazard))
+            if stream == C.CONVICT_MINISTRY:  # the ministry's convicts count against the authorised strength
+                wanted = _expected_hits_status(state, convicts.max_age.value, p_convict)
+                p_convict *= min(1.0, max(room, 0.0) / wanted) if wanted > 0 else 1.0
             _by_hazard(state, ctx, C.STREAM_NAMES[stream], stream, p_convict, 18, convicts.max_age.value,
                        C.IMPRISONED, convict_end)
 
-    state.recorded["quota_unfilled"] = unfilled * ctx.scale
+    scale = ctx.scale
+    state.recorded["quota_unfilled"] = unfilled * scale
     state.recorded["contract_risk_perceived"] = risk
-    state.recorded["shortfall_pressure"] = pressure
-    coercion_extra = coerced - coercion.weekly_quota.value
-    state.recorded["recruits_from_response"] = (expected - without_response) * ctx.scale + coercion_extra
+    state.recorded["recruits_from_response"] = _from_response(state, ctx, from_money, coerced, hazard)
+
+
+def _from_response(state: State, ctx: Context, from_money: float, coerced: float, conversion: float) -> float:
+    """Recruits (persons) the ladder brought this week: contracts due to regional bonuses above the decreed
+    floor (expected), the ladder's share of coercion and conversion, the ministry's convicts (recruited only
+    as the convict rung engages) and a declared mobilisation's intake."""
+    r = ctx.params.recruitment
+    recruited = state.flows[C.F_RECRUITS] * ctx.scale
+    week = state.week
+
+    def ladder_share(total: float, base: float) -> float:
+        return max(total - base, 0.0) / total if total > 0 else 0.0
+
+    quota = ctx.derived["mobilisation_quota"][week]
+    declared = ctx.derived["declared_mobilisation"][week]
+    ministry = 0.0 if "recruitment.convicts.ministry_weekly_hazard" in ctx.params.pinned else 1.0
+    return (from_money * ctx.scale
+            + recruited[C.COERCED] * ladder_share(coerced, r.coercion.weekly_quota.value)
+            + recruited[C.CONVERTED] * ladder_share(conversion, r.conversion.weekly_hazard.value)
+            + recruited[C.CONVICT_MINISTRY] * ministry
+            + recruited[C.MOBILISED] * (declared / quota if quota > 0 else 0.0))
 
 
 @njit(cache=True)
@@ -268,8 +288,19 @@ def convert_conscripts(army, region, n_soldiers, p, deceived_share, key, week, u
             soldiers[C.S_LOCATION, row] = C.TRAINING
         flows[C.F_RECRUITS, C.CONVERTED] += 1
         region_flows[C.RF_RECRUITS, region[soldiers[C.S_PERSON, row]]] += 1
+        region_flows[C.RF_SIGNED, region[soldiers[C.S_PERSON, row]]] += 1
+
+
+def _expected_by_region(state: State, max_age: float, p_region: np.ndarray) -> np.ndarray:
+    """Expected enlistments (agents) of men 18 to max_age per region (every row counted: an upper bound)."""
+    lo, hi = state.age_slices(18, max_age)
+    return p_region * (hi - lo)
 
 
 def _expected_hits(state: State, max_age: float, p_region: np.ndarray) -> float:
-    lo, hi = state.age_slices(18, max_age)
-    return float((p_region * (hi - lo)).sum())
+    return float(_expected_by_region(state, max_age, p_region).sum())
+
+
+def _expected_hits_status(state: State, max_age: float, p_region: np.ndarray) -> float:
+    """Expected convict enlistments: the probability times the prisoners (the pool is national)."""
+    return float(p_region[0] * state.status_agents[C.IMPRISONED])

@@ -55,7 +55,7 @@ def write_report(run, path, manifest: dict | None = None) -> Path:
         ("Soldiers by location", _locations_figure(run.series), ""),
         ("Recruits by stream, per month", _recruits_figure(run.series), ""),
         ("Deaths by stream, per month", _deaths_figure(run), ""),
-        ("Front demand and front strength", _front_figure(run.series), ""),
+        ("Manpower balance and the state's response", _balance_figure(run.series), ""),
         ("Model against calibration targets", _targets_figure(targets), _targets_table(targets)),
         ("Deaths per 100,000 men aged 18-59, by region", _regions_figure(run), ""),
     ]
@@ -179,12 +179,24 @@ def _summary_table(series: pd.DataFrame) -> str:
     return _table(frame, css="summary")
 
 
+HORIZON_ASSUMPTIONS = (
+    "<p>What these figures assume. The sustainment horizon extends the last 26 weeks' change of deployable "
+    "strength in a straight line and finds the first week it falls more than the failure share below the "
+    "requirement's dated path (the requirement fails: that far short for 13 weeks with the response ladder at "
+    "its top rung). The years left divide each pool by the last year's draw on it: men of call-up age who never "
+    "served, reservists up to the mobilisation age, prisoners, and for contracts the willing, the civilians of "
+    "contract age expected to enlist before the age limit if today's weekly probability held (every man of a "
+    "region alike: willingness is not yet a fixed trait that runs out). Caps: 520 weeks, 100 years.</p>")
+
+
 def _horizons_table(series: pd.DataFrame) -> str:
-    """How long the state can keep this up at recent rates, read at the last week of the run."""
+    """How long the state can keep this up at recent rates, read at the last week of the run, and what the
+    figures assume."""
     rows = [(name, series[name].iloc[-1], SERIES[name][1]) for name in HORIZONS if name in series]
     if not rows:
         return ""
-    return _table(pd.DataFrame(rows, columns=["series", "last value", "meaning"]), css="horizons")
+    return _table(pd.DataFrame(rows, columns=["series", "last value", "meaning"]), css="horizons") + (
+        HORIZON_ASSUMPTIONS)
 
 
 def _targets_table(targets: pd.DataFrame) -> str:
@@ -273,24 +285,32 @@ def _deaths_figure(run) -> Figure | None:
     return fig
 
 
-def _front_figure(series: pd.DataFrame) -> Figure | None:
-    """Demand against strength, and the gap between them below: the shortfall drives the state's response."""
-    if not {"front_demand", "soldiers_front"} <= set(series.columns):
+def _balance_figure(series: pd.DataFrame) -> Figure | None:
+    """Requirement against deployable strength and the Armed Forces against their authorised strength (top);
+    the shortfall after the week's losses and the rung of the response ladder it drives (bottom)."""
+    if not {"requirement", "deployable_strength"} <= set(series.columns):
         return None
     fig, (top, bottom) = _figure(height=5.5, rows=2, height_ratios=[2, 1])
-    top.plot(series.index, series["front_demand"], color="k", linestyle="--", label="front demand")
-    top.plot(series.index, series["soldiers_front"], color="C3", label="soldiers at the front")
+    top.plot(series.index, series["requirement"], color="k", linestyle="--", label="requirement")
+    top.plot(series.index, series["deployable_strength"], color="C3", label="deployable strength")
+    if {"authorised_strength", "serving_armed_forces"} <= set(series.columns):
+        top.plot(series.index, series["authorised_strength"], color="0.5", linestyle=":",
+                 label="authorised strength (decrees)")
+        top.plot(series.index, series["serving_armed_forces"], color="C0", label="Armed Forces serving")
     top.set_ylabel("soldiers")
     top.legend(loc="upper left", fontsize="small")
-    # the gap of the two lines drawn above. Not `front_shortfall`: that is what deployment could not fill
-    # before the week's combat losses (usually 0), read against a strength after them, it drew a "surplus"
-    # under every deficit of the upper panel
-    gap = series["front_demand"] - series["soldiers_front"]
+    gap = series["shortfall"]
     bottom.fill_between(series.index, gap, 0, where=gap > 0, color="C3", alpha=0.6, label="shortfall")
     bottom.fill_between(series.index, gap, 0, where=gap < 0, color="C2", alpha=0.6, label="surplus")
     bottom.axhline(0, color="k", linewidth=0.5)
-    bottom.set_ylabel("demand - strength")
+    bottom.set_ylabel("requirement - strength")
     bottom.legend(loc="upper left", fontsize="small")
+    if "shortfall_pressure" in series:
+        rungs = bottom.twinx()
+        rungs.plot(series.index, 4 * series["shortfall_pressure"], color="k", linewidth=1)
+        rungs.set_ylim(0, 4.2)
+        rungs.set_yticks([0.5, 1.5, 2.5, 3.5], ["money", "coercion", "convicts", "mobilisation"], fontsize="small")
+        rungs.grid(False)
     _date_axis(bottom)
     return fig
 

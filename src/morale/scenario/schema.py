@@ -144,16 +144,22 @@ class Army(Strict):
     initial_conscripts: Param
     initial_front: Param
     unit_persons: Param
+    home_requirement: Param
+    authorised_strength: list[Point] = Field(
+        min_length=1, description="persons the Armed Forces may have (decrees); each holds until the next")
+    authorised_strength_source: str
 
 
 class Deployment(Strict):
     front_demand: list[Point] = Field(min_length=1)
     front_demand_source: str
     front_demand_scale: Param
+    front_share_of_war_zone: Param
 
 
 class Pay(Strict):
     monthly_pay: Param
+    home_monthly_pay: Param
     federal_bonus: Param
     regional_bonus: Param
     bonus_amortisation_months: Param
@@ -175,9 +181,13 @@ class Economy(Strict):
     labour_drain_wage: Param
     labour_drain_reference: list[Point] = Field(min_length=1)
     labour_drain_reference_source: str
-    pay_share_of_contract_type: Param
     death_compensation: Param
     injury_compensation: Param
+    defence_budget_bn: list[Point] = Field(
+        min_length=1, description="the federal budget's national defence line, billion RUB a year")
+    defence_budget_source: str
+    personnel_budget_share: Param
+    regional_bonus_budget_share: Param
 
 
 class Contract(Strict):
@@ -199,12 +209,14 @@ class Conscription(Strict):
 
 class Coercion(Strict):
     weekly_quota: Param
+    response_weekly_quota: Param
     without_prior_share: Param
     max_age: Param
 
 
 class Conversion(Strict):
     weekly_hazard: Param
+    response_weekly_hazard: Param
     deceived_share: Param
 
 
@@ -216,13 +228,20 @@ class Convicts(Strict):
 
 
 class Shortfall(Strict):
+    """The state's response ladder (M4, M5): money, then coercion and deception, then convicts, then a new
+    mobilisation; see `morale.processes.manpower`."""
+
     enabled: bool = True
+    tolerance: Param
     lag_weeks: Param
-    gain: Param
-    bonus_response: Param
-    coercion_response: Param
-    conversion_response: Param
-    fiscal_ceiling: Param
+    descent_weeks: Param
+    bonus_growth: Param
+    bonus_competition: Param
+    mobilisation_threshold: Param
+    mobilisation_size: Param
+    mobilisation_weeks: Param
+    mobilisation_cooldown_weeks: Param
+    failure_share: Param
 
 
 class Recruitment(Strict):
@@ -399,6 +418,9 @@ class Opinion(Strict):
     coercion_half_saturation: Param
     conscript_weight: Param
     conscript_half_saturation: Param
+    mobilisation_weight: Param
+    mobilisation_half_life_weeks: Param
+    mobilisation_half_saturation: Param
     hardship_weight: Param
     success_weight: Param
     family_weight: Param
@@ -467,6 +489,7 @@ class Policy(Strict):
     pmc_recruits_convicts: bool
     ministry_recruits_convicts: bool
     exit_ban: bool
+    new_mobilisation: bool
 
 
 class Scenario(Strict):
