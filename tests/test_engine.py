@@ -29,9 +29,11 @@ def test_regions_are_the_85_with_about_40_million_men():
 
 def test_run_has_the_required_series_and_frames(small_run):
     required = """persons_created civilians serving emigrated imprisoned jailed dead aged_out front_demand
-    front_shortfall net_manpower_balance soldiers_training soldiers_rear soldiers_front soldiers_hospital
-    soldiers_captured recruits_conscript recruits_contract recruits_coerced recruits_converted recruits_mobilised
-    recruits_convict_pmc recruits_convict_ministry killed wounded captured discharged pardoned""".split()
+    requirement deployable_strength shortfall shortfall_share shortfall_pressure authorised_strength
+    serving_armed_forces recruits_from_response net_manpower_balance soldiers_training soldiers_rear soldiers_front
+    soldiers_hospital soldiers_captured recruits_conscript recruits_contract recruits_coerced recruits_converted
+    recruits_mobilised recruits_convict_pmc recruits_convict_ministry killed wounded captured discharged
+    pardoned""".split()
     assert set(required) <= set(small_run.series.columns)
     assert isinstance(small_run.series.index, pd.DatetimeIndex)
     for frame, key in ((small_run.by_stream, "stream"), (small_run.by_region, "region_code")):

@@ -119,7 +119,7 @@ def event(draw) -> dict:
         value = lo + draw(units) * (hi - lo)
     result = {"date": draw(dates), "target": target, "value": value, "source": "hypothesis"}
     if draw(st.booleans()):
-        result["id"] = draw(st.sampled_from(["pay-2024", "coercion", "x", "", "new-id"]))
+        result["id"] = draw(st.sampled_from(["pay-2024", "federal-bonus-2022", "x", "", "new-id"]))
     if draw(st.booleans()):
         result["enabled"] = draw(st.booleans())
     return result

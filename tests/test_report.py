@@ -55,52 +55,84 @@ def test_report_skips_a_figure_whose_series_are_missing(run, tmp_path):
     partial = type(run)(run.scenario, series, run.by_stream, run.by_region, run.events, run.seed)
     text = write_report(partial, tmp_path / "report.html").read_text(encoding="utf-8")
     assert text.count('<img src="data:image/png;base64,') == 6  # soldiers_front alone still draws
-    series = series.drop(columns=["soldiers_front", "front_demand"])
+    series = series.drop(columns=["soldiers_front", "requirement", "deployable_strength"])
     partial = type(run)(run.scenario, series, run.by_stream, run.by_region, run.events, run.seed)
     text = write_report(partial, tmp_path / "report.html").read_text(encoding="utf-8")
     assert text.count('<img src="data:image/png;base64,') == 4
     assert "Soldiers by location" not in text and "sustainment_horizon_weeks" not in text
+    assert "Manpower balance" not in text
 
 
-# --- the demand - strength panel, the description, provenance (issue 10) ----------------------------------------
+def test_balance_figure_draws_without_the_optional_series(run, tmp_path):
+    """The balance figure needs the requirement and deployable strength; the authorised strength, the
+    Armed Forces serving and the ladder's rung are extras it draws when present."""
+    from morale.results.report import _balance_figure
+
+    optional = ["authorised_strength", "serving_armed_forces", "shortfall_pressure"]
+    fig = _balance_figure(run.series.drop(columns=optional))
+    assert fig is not None and len(fig.axes) == 2  # no twin axis for the rung
+    labels = {line.get_label() for line in fig.axes[0].get_lines()}
+    assert labels == {"requirement", "deployable strength"}
+    # the calibration table reads serving_armed_forces (the authorised-strength ceiling): keep it there
+    dropped = ["authorised_strength", "shortfall_pressure"]
+    partial = type(run)(run.scenario, run.series.drop(columns=dropped), run.by_stream, run.by_region,
+                        run.events, run.seed)
+    text = write_report(partial, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert text.count('<img src="data:image/png;base64,') == 6
+    assert "Manpower balance and the state&#x27;s response" in text or "Manpower balance" in text
 
 
-def _front_panel(series):
-    from morale.results.report import _front_figure
+# --- the manpower balance panel, the description, provenance (issue 10) ---------------------------------------
 
-    fig = _front_figure(series)
-    bottom = fig.axes[1]
+
+def _balance_panel(series):
+    from morale.results.report import _balance_figure
+
+    fig = _balance_figure(series)
+    top, bottom = fig.axes[0], fig.axes[1]
     fills = {c.get_label(): np.concatenate([p.vertices for p in c.get_paths()] or [np.empty((0, 2))])
              for c in bottom.collections}
-    return fills["shortfall"], fills["surplus"]
+    return fig, top, fills["shortfall"], fills["surplus"]
 
 
-def test_front_gap_panel_has_the_sign_of_the_upper_panel():
-    """Deficit in the first 10 weeks, surplus in the last 10: the lower panel shades exactly those, whatever
-    `front_shortfall` (computed before the week's combat losses) says."""
+def test_balance_panel_shades_the_sign_of_the_shortfall():
+    """Short in the first 10 weeks, surplus in the last 10: the lower panel shades exactly those, and the
+    rung of the ladder is drawn on its twin axis as 4 x shortfall_pressure."""
     import matplotlib.dates as mdates
 
     dates = pd.date_range("2022-03-03", periods=20, freq="7D")
     strength = np.r_[np.full(10, 90.0), np.full(10, 110.0)]
-    series = pd.DataFrame({"front_demand": 100.0, "soldiers_front": strength, "front_shortfall": 0.0}, index=dates)
-    shortfall, surplus = _front_panel(series)
+    pressure = np.linspace(0.0, 1.0, 20)
+    series = pd.DataFrame({"requirement": 100.0, "deployable_strength": strength, "shortfall": 100.0 - strength,
+                           "shortfall_pressure": pressure, "authorised_strength": 200.0,
+                           "serving_armed_forces": 150.0}, index=dates)
+    fig, top, shortfall, surplus = _balance_panel(series)
     split = mdates.date2num(dates[9])
     assert len(shortfall) and shortfall[:, 1].max() == pytest.approx(10) and shortfall[:, 1].min() >= 0
-    assert shortfall[:, 0].max() <= split + 7  # shaded where demand exceeds strength, nowhere else
+    assert shortfall[:, 0].max() <= split + 7  # shaded where the requirement exceeds strength, nowhere else
     assert len(surplus) and surplus[:, 1].min() == pytest.approx(-10) and surplus[:, 1].max() <= 0
     assert surplus[:, 0].min() >= split
+    labels = {line.get_label(): line for line in top.get_lines()}
+    assert {"requirement", "deployable strength", "authorised strength (decrees)",
+            "Armed Forces serving"} <= set(labels)
+    np.testing.assert_allclose(labels["deployable strength"].get_ydata(), strength)
+    (rungs,) = [ax for ax in fig.axes[2:] if ax.get_lines()]
+    np.testing.assert_allclose(rungs.get_lines()[0].get_ydata(), 4 * pressure)
+    assert rungs.get_ylim() == pytest.approx((0, 4.2))
 
 
-def test_front_gap_panel_on_a_run_agrees_with_its_lines(run):
+def test_balance_panel_on_a_run_agrees_with_its_lines(run):
     series = run.series
-    gap = (series["front_demand"] - series["soldiers_front"]).to_numpy()
-    shortfall, surplus = _front_panel(series)
+    gap = (series["requirement"] - series["deployable_strength"]).to_numpy()
+    np.testing.assert_allclose(series["shortfall"].to_numpy(), gap, rtol=1e-9, atol=1e-6)
+    _, _, shortfall, surplus = _balance_panel(series)
     if (gap > 0).any():
         assert len(shortfall) and shortfall[:, 1].max() == pytest.approx(gap.max())
     if (gap < 0).any():
         assert len(surplus) and surplus[:, 1].min() == pytest.approx(gap.min())
     if (gap > 0).all():
         assert not len(surplus)
+    assert (gap > 0).any() and (gap < 0).any()  # the run to mid-2023 has both: short in 2022, whole after
 
 
 def test_a_huge_description_is_shown_cut(run, tmp_path):

@@ -41,7 +41,7 @@ def test_units_are_the_allowed_set():
     assert {s.unit for s in SERIES.values()} <= ALLOWED_UNITS
 
 
-NET = ("front_shortfall", "net_manpower_balance", "labour_drain")  # differences: may be below zero
+NET = ("shortfall", "net_manpower_balance", "labour_drain")  # differences: may be below zero
 
 
 def test_values_fit_their_units(default_run):

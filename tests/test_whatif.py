@@ -1,7 +1,7 @@
 """The what-if rules (README, "What-if semantics"), one test each, on the live parameters of a stepped run.
 
 - `--set PATH=VALUE` / `overrides`: pins PATH for the whole run; events on PATH are dropped (one warning
-  each); the shortfall response does not move a pinned quantity;
+  each); the response ladder (`processes/manpower.py`) does not move a pinned quantity;
 - `--event DATE:PATH=VALUE` / `events`: a dated change, in force from the week that contains its date;
 - `--drop-event ID` / `drop_events`: switches exactly that event off;
 - `base`: a base value only; dated events still apply on top;
@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 import warnings
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -25,7 +27,7 @@ from typer.testing import CliRunner
 import morale
 from morale.cli import app
 from morale.engine.simulation import Simulation, resolve
-from morale.processes import recruitment
+from morale.processes import manpower, recruitment
 from morale.results.run import Run
 from morale.scenario.loader import RangeWarning, ScenarioError, ScenarioWarning, load_scenario
 from morale.scenario.schema import Param, resolve_target
@@ -37,8 +39,9 @@ END = "2025-01-31"
 RUNNER = CliRunner()
 FEDERAL = "pay.federal_bonus"
 REGIONAL = "pay.regional_bonus"
-PINNED_BY_RESPONSE = ("pay.regional_bonus", "recruitment.coercion.weekly_quota",
-                      "recruitment.conversion.weekly_hazard")
+COERCION = "recruitment.coercion.weekly_quota"
+CONVERSION = "recruitment.conversion.weekly_hazard"
+RAISED_BY_THE_LADDER = (COERCION, CONVERSION)  # through recruitment._response; the regional bonus by manpower
 
 
 def event_date(event_id: str, scenario: str = "russia-2022") -> dt.date:
@@ -112,50 +115,136 @@ def test_set_drops_exactly_the_events_on_the_pinned_path():
     assert {e.id for e in pinned.events if e.enabled} == default - set(dropped)
 
 
-@pytest.mark.parametrize("quantity", PINNED_BY_RESPONSE)
-def test_shortfall_response_holds_a_pinned_quantity(quantity):
-    assert recruitment.shortfall_response(2.0, 0.5, quantity, [quantity]) == 0.0
-    assert recruitment.shortfall_response(2.0, 0.5, quantity, []) == pytest.approx(1.0)
-    assert recruitment.shortfall_response(2.0, 0.5, quantity, [q for q in PINNED_BY_RESPONSE if q != quantity]) == 1.0
+@pytest.mark.parametrize("quantity", RAISED_BY_THE_LADDER)
+def test_response_holds_a_pinned_quantity(quantity):
+    """base + rung x response, unless the quantity is pinned: then the base alone, whatever the rung."""
+    def response(pinned, intensity=0.5):
+        ctx = SimpleNamespace(params=SimpleNamespace(pinned=list(pinned)))
+        return recruitment._response(ctx, 3.0, 2.0, intensity, quantity)
+
+    assert response([quantity]) == 3.0
+    assert response([quantity], intensity=1.0) == 3.0
+    assert response([]) == pytest.approx(4.0)
+    assert response([], intensity=0.0) == 3.0
+    assert response([q for q in RAISED_BY_THE_LADDER if q != quantity]) == pytest.approx(4.0)
 
 
-def _bonus_multipliers(overrides: dict) -> tuple[list[float], pd.DataFrame]:
-    """The regional-bonus multiplier contract enlistment used each week, in a run with a real shortfall
-    (twice the demanded front strength, so the response has something to do)."""
-    seen: list[float] = []
+def _ladder_run(overrides: dict, end: str = "2022-12-31"):
+    """A run with a real shortfall (twice the demanded front strength, so the ladder climbs), traced each week:
+    the regional bonuses contract enlistment was given (the live bonuses and the decreed floor), and at the
+    week's end every region's bonus, the decreed floor (`pay.regional_bonus`) and the money rung."""
+    used: list[np.ndarray] = []
     original = recruitment.contract_probability
 
-    def spy(state, ctx, bonus_multiplier, risk):
-        seen.append(bonus_multiplier)
-        return original(state, ctx, bonus_multiplier, risk)
+    def spy(state, ctx, regional_bonus, risk):
+        used.append(np.array(regional_bonus, dtype=float, copy=True))
+        return original(state, ctx, regional_bonus, risk)
 
-    with pytest.MonkeyPatch.context() as patch, warnings.catch_warnings():
+    bonuses, floors, money = [], [], []
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(recruitment, "contract_probability", spy)
-        warnings.simplefilter("ignore", ScenarioWarning)
-        run = checked_run("russia-2022", scale=SCALE, end="2022-09-30", overrides=overrides,
-                          base={"deployment.front_demand_scale": 2.0})
-    assert run.series["shortfall_pressure"].max() > 0.2  # the response is active
-    return seen, run.series
+        sim = simulation(overrides=overrides, base={"deployment.front_demand_scale": 2.0}, end=end)
+        while not sim.done:
+            sim.step()
+            bonuses.append(sim.state.regional_bonus.copy())
+            floors.append(live(sim, REGIONAL))
+            money.append(manpower.rung(sim.state, manpower.MONEY))
+    run = sim.result()
+    assert_conserved(run)
+    assert run.series["shortfall_pressure"].max() > 0.5  # the ladder climbed past the money rung
+    return SimpleNamespace(used=used, bonuses=np.array(bonuses), floors=np.array(floors), money=np.array(money),
+                           series=run.series)
 
 
 @pytest.fixture(scope="module")
-def regional_pinned() -> tuple[list[float], pd.DataFrame]:
-    return _bonus_multipliers({FEDERAL: 0, REGIONAL: 50_000})
+def regional_pinned() -> SimpleNamespace:
+    return _ladder_run({FEDERAL: 0, REGIONAL: 50_000})
 
 
-def test_pinned_regional_bonus_is_not_raised_by_the_shortfall_response(regional_pinned):
-    free, _ = _bonus_multipliers({FEDERAL: 0})
-    assert max(free) > 1.05  # unpinned, the response raises the regional bonus
-    held, _ = regional_pinned
-    assert set(held) == {1.0}
+def test_unpinned_regional_bonus_is_raised_by_the_money_rung():
+    """The control for the pinned test below: unpinned, the regions raise their bonuses above the decreed
+    floor while the money rung is engaged."""
+    free = _ladder_run({FEDERAL: 0})
+    assert free.money.max() == 1.0
+    raised = free.bonuses.max(axis=1) > 1.05 * free.floors
+    assert raised.any() and (free.floors[raised] > 0).all()
+    assert (free.bonuses >= free.floors[:, None] - 1e-6).all()  # never below the decreed floor
+
+
+def test_pinned_regional_bonus_is_not_raised_by_the_money_rung(regional_pinned):
+    """Every region's bonus is the pinned 50,000 at the end of every week, with the money rung fully
+    engaged, and contract enlistment from the second week on reads exactly that."""
+    assert regional_pinned.money.max() == 1.0 and (regional_pinned.money > 0.5).sum() >= 10
+    assert (regional_pinned.bonuses == 50_000).all(), np.unique(regional_pinned.bonuses)
+    assert (regional_pinned.floors == 50_000).all()
+    later = regional_pinned.used[2:]  # two calls a week: the live bonuses, the decreed floor
+    assert len(later) == 2 * (len(regional_pinned.bonuses) - 1)
+    assert all((bonus == 50_000).all() for bonus in later)
+
+
+def test_pinned_regional_bonus_is_read_from_the_first_week(regional_pinned):
+    """In the first week, before any manpower step, enlistment reads the pinned bonus too."""
+    first_live, first_floor = regional_pinned.used[:2]
+    assert (first_floor == 50_000).all()
+    assert (first_live == 50_000).all(), f"first week's regional bonuses: {np.unique(first_live)}"
 
 
 def test_pinned_regional_bonus_is_the_bonus_the_run_reports_and_pays(regional_pinned):
     """With both bonuses pinned, the sign-up bonus of one more recruit the run reports (`cost_per_recruit`,
-    federal + effective regional) is the pinned 50,000 in every week, shortfall or not."""
-    _, series = regional_pinned
-    cost = series["cost_per_recruit"]
+    federal + the regions' mean) is the pinned 50,000 in every week, shortfall or not."""
+    cost = regional_pinned.series["cost_per_recruit"]
     assert (cost == 50_000).all(), f"effective regional bonus moved: {cost.min():,.0f}..{cost.max():,.0f}"
+    assert (regional_pinned.series["regional_bonus_mean"] == 50_000).all()
+
+
+def _ladder_asks(overrides: dict, level: float) -> tuple[list[float], list[float]]:
+    """Each week of spring 2022 (the authorised strength leaves ample room) with the ladder held at `level`:
+    the persons coercion asked for (prior service and new) and the weekly conversion probability."""
+    coerced: list[float] = []
+    converted: list[float] = []
+    by_quota, convert = recruitment._by_quota, recruitment.convert_conscripts
+
+    def spy_quota(state, ctx, name, stream, persons, *args, **kwargs):
+        if name == "coerced_prior":
+            coerced.append(persons)
+        elif name == "coerced_new":
+            coerced[-1] += persons
+        return by_quota(state, ctx, name, stream, persons, *args, **kwargs)
+
+    def spy_convert(army, region, n_soldiers, p, *args):
+        converted.append(p)
+        return convert(army, region, n_soldiers, p, *args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recruitment, "_by_quota", spy_quota)
+        patch.setattr(recruitment, "convert_conscripts", spy_convert)
+        sim = simulation(overrides=overrides, end="2022-05-31")
+        while not sim.done:
+            sim.state.response_level = level  # the ladder's rung this week (manpower moves it at the week's end)
+            sim.step()
+        assert_conserved(sim.result())
+    assert len(coerced) == sim.calendar.n_weeks
+    return coerced, converted
+
+
+def test_coercion_rung_raises_coercion_and_conversion():
+    """The control: unpinned, the full coercion rung adds the response quota and hazard to the (zero) bases,
+    and with the ladder at the bottom there is neither."""
+    r = load_scenario("russia-2022").recruitment
+    coerced, converted = _ladder_asks({}, level=2.0)
+    assert coerced == pytest.approx([r.coercion.response_weekly_quota.value] * len(coerced))
+    assert converted == pytest.approx([1 - np.exp(-r.conversion.response_weekly_hazard.value)] * len(coerced))
+    coerced, converted = _ladder_asks({}, level=0.0)
+    assert coerced == [0.0] * len(coerced) and converted == []
+    coerced, _ = _ladder_asks({}, level=1.5)  # half the rung: half the response
+    assert coerced == pytest.approx([0.5 * r.coercion.response_weekly_quota.value] * len(coerced))
+
+
+@pytest.mark.parametrize("level", [2.0, 4.0])
+def test_pinned_coercion_quota_and_conversion_hazard_are_not_raised_by_the_coercion_rung(level):
+    coerced, converted = _ladder_asks({COERCION: 500, CONVERSION: 0.002}, level=level)
+    assert coerced == pytest.approx([500.0] * len(coerced))
+    assert converted == pytest.approx([1 - np.exp(-0.002)] * len(coerced))
 
 
 # --event adds a dated change
@@ -229,7 +318,8 @@ def test_pin_warns_once_per_dropped_event():
     assert ["federal-bonus-2022" in str(w.message) for w in federal] == [True, False]
     assert ["federal-bonus-2024" in str(w.message) for w in federal] == [False, True]
     regional = _caught(overrides={REGIONAL: 0})
-    assert len(regional) == 4 and all(w.category is ScenarioWarning for w in regional)
+    assert len(regional) == 1 and all(w.category is ScenarioWarning for w in regional)
+    assert "regional-bonus-2022" in str(regional[0].message)
     assert _caught(overrides={"combat.wounded_per_killed": 3.0}) == []  # no event on it, in range
 
 
@@ -284,7 +374,7 @@ def test_cli_event_on_pinned_path_and_unknown_drop_are_one_line_errors():
 
 
 CLI_WHAT_IFS = dict(overrides=[f"{FEDERAL}=0"], events=["2022-03-15:combat.intensity=0.03"],
-                    drop_events=["coercion"])
+                    drop_events=["pmc-convicts-start"])
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +394,7 @@ def test_run_folder_scenario_keeps_pins_and_dropped_events(what_if_folder):
     assert saved.pinned == [FEDERAL]
     dropped = {e.id: e.dropped_by for e in saved.events if not e.enabled}
     assert dropped == {"federal-bonus-2022": f"--set {FEDERAL}", "federal-bonus-2024": f"--set {FEDERAL}",
-                       "coercion": "--drop-event"}
+                       "pmc-convicts-start": "--drop-event"}
     added = [e for e in saved.events if e.id == "what-if:combat.intensity@2022-03-15"]
     assert len(added) == 1 and added[0].enabled and added[0].value == 0.03
     with warnings.catch_warnings():

@@ -252,9 +252,9 @@ def validate(
     options = dict(runs=runs, scale=scale, seed=seed, end=end, scheduler=scheduler, workers=workers, out=out,
                    resume=resume, force=force)
     if robust:
-        summary, table = guarded(lambda: folder_errors(lambda: validate_robust(chosen, draws=robust, **options)))
+        summary, by_draw = guarded(lambda: folder_errors(lambda: validate_robust(chosen, draws=robust, **options)))
         if out is not None:
-            table.to_parquet(out / "robust.parquet", index=False)
+            by_draw.to_parquet(out / "robust.parquet", index=False)
         if as_json:
             sys.stdout.write(json.dumps([r.as_dict() for r in summary], indent=2) + "\n")
         else:

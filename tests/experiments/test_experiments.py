@@ -236,6 +236,34 @@ def test_sobol_recovers_ishigami_indices(tmp_path):
     assert (tmp_path / "sensitivity.png").stat().st_size > 0
 
 
+def test_morris_dummy_is_never_read_and_is_a_zero_floor(tmp_path):
+    """--dummy: a parameter on [0, 1] SALib samples but the model never gets (Ishigami's signature would refuse
+    it); its mu* and interval are 0, and the real parameters clear it (mu* - conf > dummy mu* + conf)."""
+    model, params = function_model(ishigami, {f"x{i}": (-np.pi, np.pi) for i in (1, 2, 3)})
+    result = sensitivity(method="morris", model=model, parameters=params, samples=20, outcomes=["y"],
+                         out=tmp_path, scheduler="inprocess", dummy=True)
+    assert len(result.table) == 20 * (3 + 1 + 1) and (result.table["status"] == "ok").all()
+    records = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
+    assert records and all(set(r["params"]) == {"x1", "x2", "x3"} and "dummy" in r["labels"] for r in records)
+    assert set(result.table["dummy"].round(6)) == {0.0, round(1 / 3, 6), round(2 / 3, 6), 1.0}  # 4 levels
+    assert result.spec["dummy"]["name"] == "dummy" and [p["name"] for p in result.spec["parameters"]] == [
+        "x1", "x2", "x3"]
+    indices = result.indices.set_index("parameter")
+    assert list(result.indices.columns[:3]) == ["outcome", "parameter", "rank"]
+    assert indices.loc["dummy", "mu_star"] == pytest.approx(0.0, abs=1e-12)
+    assert indices.loc["dummy", "mu_star_conf"] == pytest.approx(0.0, abs=1e-12)
+    assert indices.loc["dummy", "rank"] == 4 and not indices.loc["dummy", "above_dummy"]
+    real = indices.loc[["x1", "x2", "x3"]]
+    assert (real["mu_star"] - real["mu_star_conf"] > 0).all() and real["above_dummy"].all()
+    # without --dummy nothing changes: no dummy row, no above_dummy column
+    plain = sensitivity(method="morris", model=model, parameters=params, samples=20, outcomes=["y"],
+                        out=tmp_path / "plain", scheduler="inprocess")
+    assert "dummy" not in set(plain.indices["parameter"]) and "above_dummy" not in plain.indices
+    with pytest.raises(ValueError, match="already named 'dummy'"):
+        sensitivity(method="morris", model=model, parameters=[*params, Uncertain("dummy", 0.5, 0.0, 1.0)],
+                    samples=2, outcomes=["y"], out=tmp_path / "clash", scheduler="inprocess", dummy=True)
+
+
 def test_simulator_sweep_morris_and_compare(tmp_path):
     swept = sweep(params=["combat.intensity=0.03:0.07"], levels=2, runs=2, outcomes=["killed"],
                   out=tmp_path / "sweep", scheduler="inprocess", **SMALL)
@@ -245,9 +273,15 @@ def test_simulator_sweep_morris_and_compare(tmp_path):
     # paired seeds: replicate r of every point shares a seed
     assert swept.table.groupby("replicate")["seed"].nunique().eq(1).all()
     screened = sensitivity(method="morris", params=["combat.intensity", "pay.monthly_pay"], samples=2,
-                           outcomes=["killed"], out=tmp_path / "morris", scheduler="inprocess", **SMALL)
+                           outcomes=["killed"], out=tmp_path / "morris", scheduler="inprocess", dummy=True, **SMALL)
     assert screened.indices.iloc[0]["parameter"] == "combat.intensity"
     conserved(screened.table)
+    # the dummy never reaches the scenario: no override, no run parameter; runs differing only in it are equal
+    assert "dummy" not in screened.spec["model"]["overrides"]
+    records = [json.loads(p.read_text()) for p in (tmp_path / "morris" / "runs").glob("*.json")]
+    assert len(records) == 2 * 4 and all("dummy" not in r["params"] for r in records)
+    floor = screened.indices.set_index("parameter").loc["dummy"]
+    assert floor["mu_star"] == 0 and floor["mu_star_conf"] == 0
     both = compare("russia-2022", "russia-2022-long-training", runs=2, outcomes=["killed", "max(soldiers_front)"],
                    out=tmp_path / "compare", scheduler="inprocess", **SMALL)
     conserved(both.a.runs)
@@ -287,6 +321,8 @@ def test_cli_ensemble_and_errors(tmp_path):
         ("ensemble", "--out", str(tmp_path / "e")): "--resume",
         ("sweep", "--param", "combat.intensiti", "--outcome", "killed"): "did you mean 'combat.intensity'",
         ("sensitivity", "--method", "fast", "--outcome", "killed", "--out", str(tmp_path / "s")): "--method",
+        ("sensitivity", "--dummy", "--method", "fast", "--outcome", "killed", "--out", str(tmp_path / "s")):
+            "--method",
     }
     for args, message in cases.items():
         result = runner.invoke(app, list(args))
@@ -357,3 +393,34 @@ def test_out_under_a_file_fails_in_one_line_before_any_run(tmp_path):
         line = str(err.value)
         assert line.startswith(f"--out {out}: ") and message in line and "expected" in line and "\n" not in line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+# F1's live chain (validate) --------------------------------------------------------------------------------------
+def test_f1_claims_the_response_volumes_change_either_way():
+    """F1 holds only if contracts fall with leaks and each response volume changes (interval excluding 0, either
+    sign, the sign stated); the ladder's own change is reported beside, not claimed. Fed fixed measures."""
+    from morale.experiments.validate import DEFAULT, KIND, PATTERNS, Ensemble, f1
+
+    assert list(PATTERNS) == [f"F{i}" for i in range(1, 11)] and set(KIND) == set(PATTERNS)
+    rng = np.random.default_rng(0)
+    ens = Ensemble(runs=6, scale=100, seed=0, end=None)
+
+    def measures(contract, coerced, converted, ministry, noise):
+        return [{"status": "ok", "outcomes": {
+            "contract_from_2023": contract + rng.normal(0, 1), "coerced_from_2023": coerced + rng.normal(0, 1),
+            "converted_from_2023": converted + rng.normal(0, noise), "convict_ministry_from_2023": ministry,
+            "pressure_from_2023": 0.5}} for _ in range(6)]
+
+    ens._measures[(DEFAULT, None, 100)] = measures(100.0, 50.0, 30.0, 10.0, 1.0)
+    ens._measures[("russia-2022-no-leaks", None, 100)] = measures(120.0, 40.0, 20.0, 12.0, 1.0)
+    held = f1(ens)
+    assert held.passed and held.effect == pytest.approx(-20, abs=2)
+    assert "(b) holds: sum of recruits_coerced" in held.detail and "default higher, the sign the chain" in held.detail
+    assert "(d) holds" in held.detail and "default lower, against the chain" in held.detail
+    assert "the ladder (mean shortfall_pressure from 2023-01-01): +0 [0, 0]" in held.detail
+    ens = Ensemble(runs=6, scale=100, seed=0, end=None)
+    ens._measures[(DEFAULT, None, 100)] = measures(100.0, 50.0, 30.0, 10.0, 30.0)
+    ens._measures[("russia-2022-no-leaks", None, 100)] = measures(120.0, 40.0, 30.0, 12.0, 30.0)
+    failed = f1(ens)
+    assert not failed.passed and "(c) FAILS: sum of recruits_converted" in failed.detail
+    assert "not distinguishable (the interval spans 0)" in failed.detail

@@ -91,7 +91,7 @@ SERIES: dict[str, Series] = {
                           "plus those kept outside it"),
     "deployable_strength": _stock("deployable soldiers at the front or in the rear, after the week's losses"),
     "shortfall": _stock("requirement minus deployable strength (negative: surplus)"),
-    "shortfall_share": _mean("shortfall over the requirement, 0 when there is none", SHARE),
+    "shortfall_share": _mean("shortfall over the war zone's requirement, 0 when there is none", SHARE),
     "weeks_failing": _mean("consecutive weeks short by more than failure_share with the ladder at its top",
                            WEEKS),
     "requirement_failed": _mean("1 once the requirement has failed for 13 consecutive weeks, else 0", FLAG),

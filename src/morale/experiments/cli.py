@@ -161,11 +161,15 @@ def sensitivity(
     param: list[str] = typer.Option(None, "--param", help="parameters to vary (default: every ranged one)"),
     samples: int = typer.Option(16, min=2, help="SALib N: Morris trajectories, or Sobol base samples"),
     runs: int = typer.Option(1, min=1, help="paired runs per sample (outcome averaged)"),
+    dummy: bool = typer.Option(False, help="add a parameter 'dummy' on [0, 1] that the model never reads; "
+                                           "above_dummy: index minus its CI above the dummy's index plus its CI"),
     scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
     out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
     workers: int = WORKERS, seed: int = SEED,
 ) -> None:
     """Morris screening or Sobol indices (SALib) of outcomes over the parameters' ranges, with 95% CIs."""
+    import pandas as pd
+
     from morale.experiments.sensitivity import sensitivity as run_sensitivity
 
     folder = out or _default_out(f"sensitivity-{method}", scenario, seed)
@@ -173,13 +177,16 @@ def sensitivity(
     result = _guard(lambda: run_sensitivity(scenario, method=method, params=param or None, samples=samples,
                                             runs=runs, seed=seed, scale=scale, end=end, overrides=set_ or None,
                                             outcomes=outcome or None, out=folder, resume=resume, force=force,
-                                            scheduler=scheduler, workers=workers, progress=True))
+                                            scheduler=scheduler, workers=workers, progress=True, dummy=dummy))
     for name, frame in result.indices.groupby("outcome", sort=False):
         table = Table(title=f"{method}: {name} (ranked)")
         columns = [c for c in frame.columns if c not in ("outcome", "note")]
         for column in columns:
             table.add_column(column, justify="left" if column == "parameter" else "right")
-        for row in frame.head(15).to_dict("records"):
+        shown = frame.head(15)
+        if dummy and "dummy" not in set(shown["parameter"]):  # the floor is always shown
+            shown = pd.concat([shown, frame[frame["parameter"] == "dummy"]])
+        for row in shown.to_dict("records"):
             table.add_row(*[f"{row[c]:,.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns])
         console().print(table)
     console().print(f"experiment folder: [bold]{result.folder}[/] (indices.parquet, runs.parquet, sensitivity.png)")

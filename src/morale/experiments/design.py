@@ -38,9 +38,12 @@ def function_model(fn: Callable[..., Any], parameters: dict[str, tuple[float, fl
 
 
 def design_tasks(model: SimulatorModel | FunctionModel, points: list[dict[str, float]], runs: int, seed: int,
-                 outcomes: tuple[str, ...]) -> list[Task]:
+                 outcomes: tuple[str, ...], labels: list[dict[str, Any]] | None = None) -> list[Task]:
+    """Replicate r of point p, with the point's values as the run's parameters. `labels` (one dict per point)
+    go into the run table only, never to the model (a sensitivity analysis's dummy parameter, say)."""
+    extra = labels or [{}] * len(points)
     return [Task(key=f"p{p:06d}-r{r:03d}", model=model, seed=seed, replicate=r, params=point, outcomes=outcomes,
-                 labels={"point": p}) for p, point in enumerate(points) for r in range(runs)]
+                 labels={"point": p, **extra[p]}) for p, point in enumerate(points) for r in range(runs)]
 
 
 def model_description(model: SimulatorModel | FunctionModel, resolved=None) -> dict[str, Any]:

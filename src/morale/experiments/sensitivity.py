@@ -8,6 +8,14 @@ Indices come with SALib's bootstrap 95% confidence intervals (its resampling see
 Works on the simulator (parameters: every ranged one, or those named) and on any plain Python function
 (`design.function_model`), which is how the pipeline is checked against the Ishigami function.
 
+`dummy=True` (`--dummy`) adds a parameter named `dummy`, uniform on [0, 1], that SALib samples like the others
+but the model never reads: it is not passed to the scenario or the function (it goes into the run table only).
+Its index is the floor a real parameter must clear (as in the EMA Workbench): `indices.parquet` then has
+`above_dummy`, true where the index minus its 95% interval (Morris mu* - mu_star_conf; Sobol ST - ST_conf)
+is above the dummy's index plus its interval. Elementary effects of the dummy compare two runs that differ in
+nothing, so with paired seeds (or a deterministic function) its mu* and interval are 0 exactly, and the test
+says whether a parameter's mu* is distinguishable from zero.
+
 The folder gets `runs.parquet` (each sample's parameters and outcomes), `indices.parquet` (per outcome and
 parameter, ranked: Morris mu*, its CI, sigma; or Sobol S1, ST and their CIs), `sensitivity.png` and
 `report.html`.
@@ -40,6 +48,8 @@ from morale.experiments.tasks import FunctionModel
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4
+DUMMY = "dummy"
+DUMMY_PARAMETER = Uncertain(DUMMY, 0.5, 0.0, 1.0)  # drawn like the others, read by nothing
 
 
 @dataclass
@@ -71,8 +81,10 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
                 overrides: dict | list[str] | None = None, outcomes: list[str] | None = None,
                 out: str | Path | None = None, resume: bool = False, force: bool = False,
                 scheduler: str = "processes", workers: int | None = None, progress: bool = False,
-                model: FunctionModel | None = None, parameters: list[Uncertain] | None = None) -> Sensitivity:
-    """`samples` is SALib's N: Morris makes N trajectories (N(D+1) points), Sobol N(D+2) points."""
+                model: FunctionModel | None = None, parameters: list[Uncertain] | None = None,
+                dummy: bool = False) -> Sensitivity:
+    """`samples` is SALib's N: Morris makes N trajectories (N(D+1) points), Sobol N(D+2) points (D counts the
+    dummy when `dummy` is set: a parameter named "dummy" on [0, 1] that the model never reads)."""
     if method not in METHODS:
         raise ValueError(f"--method: got {method!r}; expected morris or sobol")
     if model is None:
@@ -86,25 +98,34 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
         resolved, uncertain = None, list(parameters or [])
     if len(uncertain) < 2:
         raise ValueError("--param: expected at least two parameters with a range")
+    if dummy and any(p.name == DUMMY for p in uncertain):
+        raise ValueError(f"--dummy: a parameter is already named {DUMMY!r}; expected --dummy without one")
+    design = [*uncertain, DUMMY_PARAMETER] if dummy else uncertain
     parsed = parse_outcomes(outcomes, model.known_outcomes())
     if not parsed:
         raise ValueError("--outcome: expected at least one outcome, for example killed@2025-12-31")
     if resolved is not None:
         check_outcome_dates(parsed, resolved.start, resolved.end)
-    unit = unit_samples(method, len(uncertain), samples, seed)
-    points = [{p.name: float(from_unit(p, row[j])) for j, p in enumerate(uncertain)} for row in unit]
+    unit = unit_samples(method, len(design), samples, seed)
+    drawn = [{p.name: float(from_unit(p, row[j])) for j, p in enumerate(design)} for row in unit]
+    points = [{k: v for k, v in point.items() if not (dummy and k == DUMMY)} for point in drawn]  # never run
+    labels = [{DUMMY: point[DUMMY]} for point in drawn] if dummy else None
     texts = tuple(o.text for o in parsed)
     spec = {"kind": "sensitivity", "method": method, "model": model_description(model, resolved),
             "parameters": [vars(p) for p in uncertain], "samples": samples, "runs": runs, "seed": seed,
             "outcomes": list(texts), "points": len(points)}
+    if dummy:  # only when set, so the folders of earlier analyses still resume
+        spec["dummy"] = vars(DUMMY_PARAMETER)
     store = open_store(out, spec, resume, force, changes=what_if(resolved))
-    tasks = design_tasks(model, points, runs, seed, texts)
+    tasks = design_tasks(model, points, runs, seed, texts, labels)
     records = run_tasks(tasks, store, scheduler, workers, progress, title=f"{method} ({len(points)} samples)")
     table = runs_table(tasks, records)
-    names = [p.name for p in uncertain]
+    names = [p.name for p in design]
     keep = ["point", "key", "seed", "replicate", "status", "error", *names, *texts, "conservation_error"]
     table = table[[c for c in keep if c in table.columns]]
     indices = analyse(method, unit, table, names, list(texts), len(points), seed)
+    if dummy:
+        indices = against_dummy(method, indices)
     write_parquet(table, store.folder / "runs.parquet")
     write_parquet(indices, store.folder / "indices.parquet")
     result = Sensitivity(store.folder, spec, indices, table)
@@ -128,9 +149,11 @@ def write_report(result: Sensitivity, path: Path) -> None:
     subject = model.get("scenario") or model.get("function") or "model"
     fig = plot_indices(result)
     ok = int((result.table["status"] == "ok").sum())
+    dummy = (" and a dummy (a parameter on [0, 1] the model never reads; <code>above_dummy</code>: the index "
+             "minus its interval is above the dummy's index plus its interval)" if spec.get("dummy") else "")
     parts = [f"<h1>Sensitivity ({html.escape(spec['method'])}): {html.escape(str(subject))}</h1>",
-             f"<p>{len(spec['parameters'])} parameters, {spec['points']} samples x {spec['runs']} paired runs, "
-             f"seed {spec['seed']}{_scale(model)}; {ok} of {len(result.table)} runs finished.</p>",
+             f"<p>{len(spec['parameters'])} parameters{dummy}, {spec['points']} samples x {spec['runs']} paired "
+             f"runs, seed {spec['seed']}{_scale(model)}; {ok} of {len(result.table)} runs finished.</p>",
              provenance_section(result.folder, model.get("overrides")),
              "<h2>Ranked indices (bars: 95% bootstrap intervals)</h2>", figure_html(fig),
              result.indices.to_html(index=False, float_format=lambda v: f"{v:,.4g}"), failures_html(result.table)]
@@ -170,6 +193,24 @@ def analyse(method: str, unit: np.ndarray, table: pd.DataFrame, names: list[str]
     return pd.concat(frames, ignore_index=True)
 
 
+def against_dummy(method: str, indices: pd.DataFrame) -> pd.DataFrame:
+    """Add `above_dummy` per outcome: the parameter's index minus its 95% interval is above the dummy's index
+    plus its interval (Morris mu*, Sobol ST). False for the dummy itself and where the analysis failed."""
+    index, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
+    indices = indices.copy()
+    indices["above_dummy"] = False
+    if index not in indices:
+        return indices
+    for _, frame in indices.groupby("outcome", sort=False):
+        floor = frame[frame["parameter"] == DUMMY]
+        if floor.empty or floor[index].isna().all():
+            continue
+        bound = float((floor[index] + floor[conf]).iloc[0])
+        clears = (frame[index] - frame[conf] > bound) & (frame["parameter"] != DUMMY)
+        indices.loc[frame.index, "above_dummy"] = clears.to_numpy()
+    return indices
+
+
 def plot_indices(result: Sensitivity, top: int = 15):
     import matplotlib
 
@@ -180,7 +221,11 @@ def plot_indices(result: Sensitivity, top: int = 15):
     method = result.spec["method"]
     fig, axes = plt.subplots(1, len(outcomes), figsize=(5.2 * len(outcomes), 0.32 * top + 1.5), squeeze=False)
     for ax, outcome in zip(axes.flat, outcomes):
-        frame = result.indices[result.indices["outcome"] == outcome].head(top).iloc[::-1]
+        every = result.indices[result.indices["outcome"] == outcome]
+        frame = every.head(top)
+        if DUMMY in set(every["parameter"]) and DUMMY not in set(frame["parameter"]):  # the floor is always shown
+            frame = pd.concat([frame, every[every["parameter"] == DUMMY]])
+        frame = frame.iloc[::-1]
         y = np.arange(len(frame))
         if method == "sobol" and "ST" in frame:
             ax.barh(y + 0.2, frame["ST"], 0.4, xerr=frame["ST_conf"], color="tab:red", alpha=0.7, label="ST")
@@ -188,8 +233,14 @@ def plot_indices(result: Sensitivity, top: int = 15):
             ax.legend(fontsize=7)
             ax.set_xlabel("Sobol index (bars: 95% CI)", fontsize=8)
         elif "mu_star" in frame:
-            ax.barh(y, frame["mu_star"], xerr=frame["mu_star_conf"], color="tab:blue", alpha=0.7)
+            colours = ["tab:gray" if name == DUMMY else "tab:blue" for name in frame["parameter"]]
+            ax.barh(y, frame["mu_star"], xerr=frame["mu_star_conf"], color=colours, alpha=0.7)
             ax.set_xlabel("Morris mu* (outcome units per unit range; bars: 95% CI)", fontsize=8)
+        floor = every[every["parameter"] == DUMMY]
+        if not floor.empty:
+            index, conf = ("ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf")
+            if index in floor:
+                ax.axvline(float((floor[index] + floor[conf]).iloc[0]), color="tab:gray", ls="--", lw=0.8)
         ax.set_yticks(y, frame["parameter"], fontsize=7)
         ax.set_title(outcome, fontsize=9)
         ax.tick_params(axis="x", labelsize=7)

@@ -160,6 +160,9 @@ RUN_MEASURES: dict[str, Callable[[Run], object]] = {
     **{f"{flow}_per_front_week": (lambda r, f=flow: per_front_week(r, f))
        for flow in ("refusals", "flights", "surrenders", "awol")},
     "contract_from_2023": lambda r: _window_sum(r, "recruits_contract", "2023-01-01"),
+    **{f"{stream}_from_2023": (lambda r, s=stream: _window_sum(r, f"recruits_{s}", "2023-01-01"))
+       for stream in ("coerced", "converted", "convict_ministry")},
+    "pressure_from_2023": lambda r: _window_mean(r, "shortfall_pressure", "2023-01-01"),
     "contract_from_2022_06": lambda r: _window_sum(r, "recruits_contract", "2022-06-01"),
     "support_from_2023": lambda r: _window_mean(r, "support_private", "2023-01-01"),
     "support_last_year": lambda r: _last_year(r, "support_private"),
@@ -253,9 +256,46 @@ def all_of(name: str, parts: list[PatternResult], statistic: str) -> PatternResu
                          detail)
 
 
+def changes_pattern(name: str, ens: Ensemble, counterfactual: str, measure: str, statistic: str,
+                    chain: str) -> PatternResult:
+    """The counterfactual changes the measure, in either direction: the paired interval excludes zero. The
+    detail states the sign the model gives and whether it is the one `chain` (what the causal chain predicts
+    of default minus counterfactual: "higher" or "lower") expects."""
+    base = np.array([m[measure] for m in ens.measures(DEFAULT)])
+    other = np.array([m[measure] for m in ens.measures(counterfactual)])
+    effect, low, high = paired_interval(base - other)
+    passed = low > 0 or high < 0
+    sign = "higher" if low > 0 else "lower" if high < 0 else "not distinguishable (the interval spans 0)"
+    verdict = "" if not passed else ", the sign the chain predicts" if sign == chain else ", against the chain"
+    detail = (f"{statistic}: default {base.mean():.4g} vs {counterfactual} {other.mean():.4g}, default {sign}"
+              f"{verdict} (the chain predicts default {chain}); expected a change of either sign")
+    return PatternResult(name, bool(passed), statistic, effect, low, high, detail)
+
+
+F1_RESPONSE = {"coerced_from_2023": "sum of recruits_coerced from 2023-01-01",
+               "converted_from_2023": "sum of recruits_converted from 2023-01-01",
+               "convict_ministry_from_2023": "sum of recruits_convict_ministry from 2023-01-01"}
+
+
 def f1(ens: Ensemble) -> PatternResult:
-    return compare_pattern("F1", ens, "russia-2022-no-leaks", "contract_from_2023",
-                           "sum of recruits_contract from 2023-01-01", default_higher=False)
+    """(a) Leaked casualty news lowers contract recruits from 2023; (b-d) the live chain: the counterfactual
+    changes the volumes of coercion, conversion and ministry convict recruitment from 2023 (the chain:
+    fewer contracts, a larger shortfall, a higher rung, more of each; the sign is the model's, stated)."""
+    contracts = compare_pattern("F1", ens, "russia-2022-no-leaks", "contract_from_2023",
+                                "sum of recruits_contract from 2023-01-01", default_higher=False)
+    response = [changes_pattern("F1", ens, "russia-2022-no-leaks", measure, statistic, chain="higher")
+                for measure, statistic in F1_RESPONSE.items()]
+    parts = [contracts, *response]
+    result = all_of("F1", parts, "recruits_contract; coerced, converted, convict_ministry, from 2023-01-01")
+    result.detail += "; " + "; ".join(f"{p.statistic} {p.effect:+.4g} [{p.ci_low:.4g}, {p.ci_high:.4g}]"
+                                      for p in response)
+    # not a claim: whether the ladder itself moved (the response may also change through the authorised
+    # strength's room, which contracts fill first)
+    ladder = changes_pattern("F1", ens, "russia-2022-no-leaks", "pressure_from_2023",
+                             "mean shortfall_pressure from 2023-01-01", chain="higher")
+    result.detail += (f"; beside it, the ladder (mean shortfall_pressure from 2023-01-01): {ladder.effect:+.4g} "
+                      f"[{ladder.ci_low:.4g}, {ladder.ci_high:.4g}]")
+    return result
 
 
 def f2(ens: Ensemble) -> PatternResult:
@@ -385,7 +425,8 @@ def validate_patterns(names: list[str], runs: int = 20, scale: float = 20, seed:
                       out=None, resume: bool = False, force: bool = False) -> list[PatternResult]:
     """Check the named patterns in F order; a run that fails or breaks conservation fails its pattern."""
     order = [n for n in PATTERNS if n in names]
-    spec = {"kind": "validate", "patterns": order, "runs": runs, "scale": scale, "seed": seed, "end": end}
+    spec = {"kind": "validate", "patterns": order, "runs": runs, "scale": scale, "seed": seed, "end": end,
+            "measures": list(MEASURES)}  # a folder checkpointed with other measures cannot be resumed
     ens = Ensemble(runs, scale, seed, end, scheduler, workers, _store(out, spec, resume, force))
     needs = [need for name in order if name in NEEDS for need in NEEDS[name](ens)]
     if needs:
@@ -426,7 +467,7 @@ def validate_robust(names: list[str], draws: int = 50, runs: int = 4, scale: flo
     order = [n for n in PATTERNS if n in names]
     param_names, points = robust_draws(draws, seed)
     spec = {"kind": "validate-robust", "patterns": order, "draws": draws, "runs": runs, "scale": scale,
-            "seed": seed, "end": end}
+            "seed": seed, "end": end, "measures": list(MEASURES)}
     store = _store(out, spec, resume, force)
     ensembles = [Ensemble(runs, scale, seed, end, scheduler, workers, store, overrides=point, label=f"d{d:03d}-")
                  for d, point in enumerate(points)]

@@ -7,7 +7,9 @@ week's losses (combat, discipline, discharges, ageing) and before next week's re
 strength (presidential decrees; the latest holds until a newer one) caps the Armed Forces' personnel:
 recruitment fills only the room below it (`headroom`).
 
-**The ladder.** The state climbs when the shortfall share s is above a tolerance and climbs down below it:
+**The ladder.** The shortfall share s is the shortfall over the war zone's requirement (the army outside the
+war zone is kept first, so what is missing is missing in the war zone). The state climbs when s is above a
+tolerance and climbs down below it:
 
     level += clip((s - tolerance) / tolerance, -1, 1) / (lag_weeks when climbing, descent_weeks when not)
 
@@ -103,7 +105,8 @@ def step(state: State, ctx: Context) -> None:
     need = float(requirement(ctx, week))
     strength = deployable_strength(state, ctx)
     short = need - strength
-    share = max(short, 0.0) / max(need, 1.0)
+    # the army outside the war zone is kept first, so what is missing is missing in the war zone
+    share = max(short, 0.0) / max(need - ctx.params.army.home_requirement.value, 1.0)
     sf = ctx.params.recruitment.shortfall
     if sf.enabled:
         step_weeks = sf.lag_weeks.value if share > sf.tolerance.value else sf.descent_weeks.value
@@ -163,6 +166,17 @@ def _mobilise(state: State, ctx: Context, share: float, short: float) -> None:
     state.recorded["mobilisation_declared"] = size
 
 
+def regional_bonus_floor(state: State, ctx: Context) -> None:
+    """No region pays less than the decreed `pay.regional_bonus` (events set it); with the ladder off or the
+    bonus pinned by --set, every region pays exactly that. Recruitment applies it before anyone enlists, so a
+    decree or a pin holds from its first week."""
+    floor = ctx.params.pay.regional_bonus.value
+    if not ctx.params.recruitment.shortfall.enabled or "pay.regional_bonus" in ctx.params.pinned:
+        state.regional_bonus[:] = floor
+    else:
+        np.maximum(state.regional_bonus, floor, out=state.regional_bonus)
+
+
 def _regional_bonuses(state: State, ctx: Context, weekly_need: float) -> None:
     """The money rung: each region raises its bonus while its sign-ups lag its quota (the national need for
     recruits shared by men) and catches up with the national mean (regions compete), in proportion to how
@@ -177,10 +191,8 @@ def _regional_bonuses(state: State, ctx: Context, weekly_need: float) -> None:
     state.signed_recent += (state.expected_signed - state.signed_recent) / SIGNED_WEEKS
     signed = state.region_flows[C.RF_SIGNED] * ctx.scale
     state.bonus_spending += signed * bonus - state.bonus_spending / SPENDING_WEEKS
-    floor = p.pay.regional_bonus.value
     if not sf.enabled or "pay.regional_bonus" in p.pinned:
-        bonus[:] = floor
-        return
+        return  # held at the decreed (or pinned) level by `regional_bonus_floor`
     money = rung(state, MONEY)
     men = ctx.derived["men_by_region"]
     quota = weekly_need * men / men.sum()
@@ -197,6 +209,6 @@ def _regional_bonuses(state: State, ctx: Context, weekly_need: float) -> None:
     growth = np.where(over, 0.0, growth)
     bonus *= np.exp(growth - (1.0 - money) / sf.descent_weeks.value)
     bonus *= np.where(over, budget / np.maximum(state.bonus_spending, 1.0), 1.0)
-    np.maximum(bonus, floor, out=bonus)
+    regional_bonus_floor(state, ctx)
     state.recorded["regions_over_budget"] = float(over.mean())
     state.recorded["federal_budget_binds"] = float(state.personnel_spending > federal)

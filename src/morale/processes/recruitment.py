@@ -21,7 +21,7 @@ from morale.engine.context import Context
 from morale.engine.person_table import enlist_by_hazard, enlist_by_quota, join_unit
 from morale.engine.rng import uniform
 from morale.engine.state import State
-from morale.processes.manpower import COERCION, CONVICTS, headroom, rung
+from morale.processes.manpower import COERCION, CONVICTS, headroom, regional_bonus_floor, rung
 from morale.scenario.schema import Window
 
 CONTRACT_TYPE = (C.CONTRACT, C.COERCED, C.CONVERTED)  # streams whose deaths shape perceived contract risk
@@ -159,7 +159,7 @@ def step(state: State, ctx: Context) -> None:
     unfilled = 0
     recruited = state.flows[C.F_RECRUITS]
 
-    # decreed call-ups are inputs; the other streams fill the room the authorised strength leaves
+    # decreed call-ups are inputs; the other streams share the room the authorised strength leaves
     upper = r.conscription.upper_age.value
     unfilled += _by_quota(state, ctx, "conscription", C.CONSCRIPT, ctx.derived["conscription_quota"][week],
                           18, upper, 0, C.NO_END, summons=True)
@@ -168,65 +168,61 @@ def step(state: State, ctx: Context) -> None:
     room = headroom(state, ctx) - recruited[C.CONSCRIPT] - recruited[C.MOBILISED]
 
     end = _contract_end(state, ctx)
+    regional_bonus_floor(state, ctx)
     risk = perceived_contract_risk(state, ctx)
     p_contract = contract_probability(state, ctx, state.regional_bonus, risk)
     p_floor = contract_probability(state, ctx, np.full(len(ctx.regions), p.pay.regional_bonus.value), risk)
+    coercion, conversion, convicts = r.coercion, r.conversion, r.convicts
+    coerced = _response(ctx, coercion.weekly_quota.value, coercion.response_weekly_quota.value,
+                        rung(state, COERCION), "recruitment.coercion.weekly_quota")
+    ministry = _response(ctx, convicts.ministry_weekly_hazard.value, convicts.ministry_response_weekly_hazard.value,
+                         rung(state, CONVICTS), "recruitment.convicts.ministry_weekly_hazard")
+    p_ministry = 1.0 - math.exp(-ministry) if p.policy.ministry_recruits_convicts else 0.0
+    # each stream gets the same share of what it would bring, so that none crowds out the others
     expected = _expected_hits(state, r.contract.max_age.value, p_contract)
-    within = min(1.0, max(room, 0.0) / expected) if expected > 0 else 1.0
+    wanted = expected + coerced / ctx.scale + p_ministry * state.status_agents[C.IMPRISONED]
+    within = min(1.0, max(room, 0.0) / wanted) if wanted > 0 else 1.0
+
     state.contract_p = p_contract  # willingness at today's terms, whether or not the army has room
     state.expected_signed = _expected_by_region(state, r.contract.max_age.value, p_contract) * within * ctx.scale
     _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract * within, 18, r.contract.max_age.value, C.CIVILIAN,
                end)
     from_money = (expected - _expected_hits(state, r.contract.max_age.value, p_floor)) * within
-    room -= recruited[C.CONTRACT]
 
-    coercion = r.coercion
-    coerced = _response(ctx, coercion.weekly_quota.value, coercion.response_weekly_quota.value,
-                        rung(state, COERCION), "recruitment.coercion.weekly_quota")
-    coerced = min(coerced, max(room, 0.0) * ctx.scale)
     share_new = coercion.without_prior_share.value
-    unfilled += _by_quota(state, ctx, "coerced_prior", C.COERCED, coerced * (1 - share_new), 18,
+    unfilled += _by_quota(state, ctx, "coerced_prior", C.COERCED, coerced * within * (1 - share_new), 18,
                           coercion.max_age.value, 1, end)
-    unfilled += _by_quota(state, ctx, "coerced_new", C.COERCED, coerced * share_new, 18,
+    unfilled += _by_quota(state, ctx, "coerced_new", C.COERCED, coerced * within * share_new, 18,
                           coercion.max_age.value, 0, end)
-    room -= recruited[C.COERCED]
 
-    conversion = r.conversion
     hazard = _response(ctx, conversion.weekly_hazard.value, conversion.response_weekly_hazard.value,
                        rung(state, COERCION), "recruitment.conversion.weekly_hazard")
-    if hazard > 0:
+    if hazard > 0:  # a conversion changes a conscript's stream, not the headcount: no room needed
         convert_conscripts(state.army, state.region, state.n_soldiers, 1.0 - math.exp(-hazard),
                            conversion.deceived_share.value, ctx.keys["recruitment"], week, ctx.unit_size,
                            _training(ctx, C.CONVERTED), end, state.flows, state.region_flows)
 
-    convicts = r.convicts
     convict_end = week + int(convicts.contract_weeks.value)
     n_regions = len(ctx.regions)
-    ministry = convicts.ministry_weekly_hazard.value
-    if "recruitment.convicts.ministry_weekly_hazard" not in p.pinned:
-        ministry *= rung(state, CONVICTS)  # where the law allows it, the convict rung sets how hard
-    for allowed, convict_hazard, stream in (
-        (p.policy.pmc_recruits_convicts, convicts.pmc_weekly_hazard.value, C.CONVICT_PMC),
-        (p.policy.ministry_recruits_convicts, ministry, C.CONVICT_MINISTRY),
+    for allowed, p_convict, stream in (  # the private company's convicts are outside the Armed Forces
+        (p.policy.pmc_recruits_convicts, 1.0 - math.exp(-convicts.pmc_weekly_hazard.value), C.CONVICT_PMC),
+        (p.policy.ministry_recruits_convicts, p_ministry * within, C.CONVICT_MINISTRY),
     ):
-        if allowed and convict_hazard > 0:
-            p_convict = np.full(n_regions, 1.0 - math.exp(-convict_hazard))
-            if stream == C.CONVICT_MINISTRY:  # the ministry's convicts count against the authorised strength
-                wanted = _expected_hits_status(state, convicts.max_age.value, p_convict)
-                p_convict *= min(1.0, max(room, 0.0) / wanted) if wanted > 0 else 1.0
-            _by_hazard(state, ctx, C.STREAM_NAMES[stream], stream, p_convict, 18, convicts.max_age.value,
-                       C.IMPRISONED, convict_end)
+        if allowed and p_convict > 0:
+            _by_hazard(state, ctx, C.STREAM_NAMES[stream], stream, np.full(n_regions, p_convict), 18,
+                       convicts.max_age.value, C.IMPRISONED, convict_end)
 
     scale = ctx.scale
     state.recorded["quota_unfilled"] = unfilled * scale
     state.recorded["contract_risk_perceived"] = risk
-    state.recorded["recruits_from_response"] = _from_response(state, ctx, from_money, coerced, hazard)
+    state.recorded["recruits_from_response"] = _from_response(state, ctx, from_money, coerced, hazard, ministry)
 
 
-def _from_response(state: State, ctx: Context, from_money: float, coerced: float, conversion: float) -> float:
+def _from_response(state: State, ctx: Context, from_money: float, coerced: float, conversion: float,
+                   ministry: float) -> float:
     """Recruits (persons) the ladder brought this week: contracts due to regional bonuses above the decreed
-    floor (expected), the ladder's share of coercion and conversion, the ministry's convicts (recruited only
-    as the convict rung engages) and a declared mobilisation's intake."""
+    floor (expected), the ladder's share of coercion, conversion and ministry convicts, and a declared
+    mobilisation's intake."""
     r = ctx.params.recruitment
     recruited = state.flows[C.F_RECRUITS] * ctx.scale
     week = state.week
@@ -236,11 +232,10 @@ def _from_response(state: State, ctx: Context, from_money: float, coerced: float
 
     quota = ctx.derived["mobilisation_quota"][week]
     declared = ctx.derived["declared_mobilisation"][week]
-    ministry = 0.0 if "recruitment.convicts.ministry_weekly_hazard" in ctx.params.pinned else 1.0
     return (from_money * ctx.scale
             + recruited[C.COERCED] * ladder_share(coerced, r.coercion.weekly_quota.value)
             + recruited[C.CONVERTED] * ladder_share(conversion, r.conversion.weekly_hazard.value)
-            + recruited[C.CONVICT_MINISTRY] * ministry
+            + recruited[C.CONVICT_MINISTRY] * ladder_share(ministry, r.convicts.ministry_weekly_hazard.value)
             + recruited[C.MOBILISED] * (declared / quota if quota > 0 else 0.0))
 
 
@@ -300,7 +295,3 @@ def _expected_by_region(state: State, max_age: float, p_region: np.ndarray) -> n
 def _expected_hits(state: State, max_age: float, p_region: np.ndarray) -> float:
     return float(_expected_by_region(state, max_age, p_region).sum())
 
-
-def _expected_hits_status(state: State, max_age: float, p_region: np.ndarray) -> float:
-    """Expected convict enlistments: the probability times the prisoners (the pool is national)."""
-    return float(p_region[0] * state.status_agents[C.IMPRISONED])

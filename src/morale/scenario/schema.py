@@ -223,6 +223,7 @@ class Conversion(Strict):
 class Convicts(Strict):
     pmc_weekly_hazard: Param
     ministry_weekly_hazard: Param
+    ministry_response_weekly_hazard: Param
     max_age: Param
     contract_weeks: Param
 
