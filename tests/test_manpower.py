@@ -408,9 +408,11 @@ def test_default_run_sustainment_horizon_reads_the_failure_line(default_run):
     s = default_run.series
     horizon = s["sustainment_horizon_weeks"]
     assert (horizon < 520).mean() > 0.1, "sustainment_horizon_weeks is at its cap in nearly every week"
-    # a finite horizon h is the first week the 26-week trend of strength falls below 90% of the requirement
+    # a finite horizon h is the first week the 26-week trend of strength falls short of the requirement by
+    # more than failure_share of the war zone (the failure line)
     strength = s["deployable_strength"].to_numpy()
-    line = 0.9 * s["requirement"].to_numpy()  # failure_share 0.1
+    home = default_run.scenario.army.home_requirement.value
+    line = s["requirement"].to_numpy() - 0.1 * (s["requirement"].to_numpy() - home)  # failure_share of the war zone
     checked = 0
     for w in range(26, len(s)):
         h = int(horizon.iloc[w])

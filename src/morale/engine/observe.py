@@ -128,7 +128,8 @@ def _horizons(state: State, ctx: Context, rec: Recorder) -> None:
     """Sustainment horizon and years left in each pool, from smoothed recent rates.
 
     The horizon is the number of weeks until the requirement fails (`manpower`): deployable strength, moving
-    at its slope over the last `HORIZON_WINDOW` weeks, first falls below (1 - failure_share) of the
+    at its slope over the last `HORIZON_WINDOW` weeks, first falls short of the requirement by failure_share of the
+    war zone's part of the
     requirement's own dated path; 0 once failed, the cap if it never does within it."""
     w = state.week
     strength = rec.get("deployable_strength", w)
@@ -138,7 +139,9 @@ def _horizons(state: State, ctx: Context, rec: Recorder) -> None:
         past = max(0, w - HORIZON_WINDOW)
         slope = (strength - rec.get("deployable_strength", past)) / max(w - past, 1)
         ahead = np.arange(1, int(HORIZON_CAP_WEEKS) + 1)
-        line = (1.0 - ctx.params.recruitment.shortfall.failure_share.value) * requirement(ctx, w + ahead)
+        need = requirement(ctx, w + ahead)  # failing: short by failure_share of the war zone (home kept first)
+        line = need - ctx.params.recruitment.shortfall.failure_share.value * (
+            need - ctx.params.army.home_requirement.value)
         crossed = np.flatnonzero(strength + slope * ahead < line)
         horizon = float(ahead[crossed[0]]) if len(crossed) else HORIZON_CAP_WEEKS
     rec.set(w, "sustainment_horizon_weeks", horizon)

@@ -130,7 +130,7 @@ class State:
     response_level: float = 0.0  # rungs of the response ladder climbed, 0..4 (processes/manpower.py)
     regional_bonus: np.ndarray | None = None  # float64 per region: the region's sign-up bonus, RUB
     bonus_spending: np.ndarray | None = None  # float64 per region: bonuses paid over about a year, RUB
-    expected_signed: np.ndarray | None = None  # float64 per region: this week's expected contract sign-ups
+    expected_signed: np.ndarray | None = None  # float64 per region: contract sign-ups its men would make this week
     signed_recent: np.ndarray | None = None  # float64 per region: expected contract sign-ups, smoothed (persons)
     personnel_spending: float = 0.0  # pay, bonuses and compensation over about a year, RUB
     losses_recent: float = 0.0  # losses of deployable strength a week, smoothed (persons)

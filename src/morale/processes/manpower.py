@@ -122,7 +122,10 @@ def step(state: State, ctx: Context) -> None:
     state.personnel_spending += pay + bonuses + compensation - state.personnel_spending / SPENDING_WEEKS
     losses = state.flows[[C.F_KILLED, C.F_CAPTURED, C.F_INVALIDED], :][:, deployable(ctx)].sum() * ctx.scale
     state.losses_recent += (losses - state.losses_recent) / SIGNED_WEEKS
-    _regional_bonuses(state, ctx, state.losses_recent + max(short, 0.0) / sf.lag_weeks.value)
+    # the centre's plan: replace losses, and close within lag_weeks the larger of the war zone's shortfall
+    # and the room under the authorised strength (the decrees' expansion is a recruiting target too)
+    gap = max(short, headroom(state, ctx) * ctx.scale, 0.0)
+    _regional_bonuses(state, ctx, state.losses_recent + gap / sf.lag_weeks.value)
 
     r = state.recorded
     r["requirement"] = need
@@ -178,11 +181,12 @@ def regional_bonus_floor(state: State, ctx: Context) -> None:
 
 
 def _regional_bonuses(state: State, ctx: Context, weekly_need: float) -> None:
-    """The money rung: each region raises its bonus while its sign-ups lag its quota (the national need for
-    recruits shared by men) and catches up with the national mean (regions compete), in proportion to how
-    far the rung is engaged; with the rung off, bonuses fall back. A region whose bonus spending over the
-    year passes its budget cuts its bonus to fit; when the war's personnel bill passes the federal line, no
-    region raises its bonus. The decreed base (`pay.regional_bonus`) is the floor."""
+    """The money rung: each region raises its bonus while what its men would sign lags its quota (the
+    centre's weekly plan, `weekly_need`, shared by men) and catches up with the national mean (regions
+    compete), in proportion to how far the rung is engaged; with the rung off, bonuses fall back. A region
+    whose bonus spending over the year passes its budget cuts its bonus to fit; when the war's personnel bill
+    passes the federal line, no region raises its bonus. The decreed base (`pay.regional_bonus`) is the
+    floor."""
     p = ctx.params
     sf = p.recruitment.shortfall
     bonus = state.regional_bonus

@@ -184,7 +184,8 @@ def step(state: State, ctx: Context) -> None:
     within = min(1.0, max(room, 0.0) / wanted) if wanted > 0 else 1.0
 
     state.contract_p = p_contract  # willingness at today's terms, whether or not the army has room
-    state.expected_signed = _expected_by_region(state, r.contract.max_age.value, p_contract) * within * ctx.scale
+    # what a region's men would sign at its bonus: its quota is judged on that, not on the room the army has
+    state.expected_signed = _expected_by_region(state, r.contract.max_age.value, p_contract) * ctx.scale
     _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract * within, 18, r.contract.max_age.value, C.CIVILIAN,
                end)
     from_money = (expected - _expected_hits(state, r.contract.max_age.value, p_floor)) * within
