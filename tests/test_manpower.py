@@ -56,7 +56,7 @@ def sim() -> Simulation:
 def hold(monkeypatch, need: float, strength: float) -> None:
     """Fix the war zone's requirement and the deployable strength left for it after the army outside the war
     zone (`army.home_requirement`, kept first) as `manpower.step` reads them (persons)."""
-    monkeypatch.setattr(manpower, "requirement", lambda ctx, weeks: need + ctx.params.army.home_requirement.value)
+    monkeypatch.setattr(manpower, "war_zone", lambda ctx, weeks: need)  # the requirement adds the home army
     monkeypatch.setattr(manpower, "deployable_strength",
                         lambda state, ctx: strength + ctx.params.army.home_requirement.value)
 

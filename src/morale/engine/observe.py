@@ -12,7 +12,7 @@ from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
 from morale.engine.state import State
 from morale.processes.combat import intensity
 from morale.processes.deployment import front_demand
-from morale.processes.manpower import FAILURE_WEEKS, requirement
+from morale.processes.manpower import FAILURE_WEEKS, failure_line
 
 POOL_EVERY_WEEKS = 13  # counting a pool reads every man of its ages: quarterly is enough
 LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")  # exits from service
@@ -127,9 +127,8 @@ def _society(state: State, ctx: Context, rec: Recorder, front: float) -> None:
 def _horizons(state: State, ctx: Context, rec: Recorder) -> None:
     """Sustainment horizon and years left in each pool, from smoothed recent rates.
 
-    The horizon is the number of weeks until the requirement fails (`manpower`): deployable strength, moving
-    at its slope over the last `HORIZON_WINDOW` weeks, first falls short of the requirement by failure_share of the
-    war zone's part of the
+    The horizon is the number of weeks until the requirement fails (`manpower`): the first week deployable
+    strength, moving at its slope over the last `HORIZON_WINDOW` weeks, falls below the failure line of the
     requirement's own dated path; 0 once failed, the cap if it never does within it."""
     w = state.week
     strength = rec.get("deployable_strength", w)
@@ -139,10 +138,7 @@ def _horizons(state: State, ctx: Context, rec: Recorder) -> None:
         past = max(0, w - HORIZON_WINDOW)
         slope = (strength - rec.get("deployable_strength", past)) / max(w - past, 1)
         ahead = np.arange(1, int(HORIZON_CAP_WEEKS) + 1)
-        need = requirement(ctx, w + ahead)  # failing: short by failure_share of the war zone (home kept first)
-        line = need - ctx.params.recruitment.shortfall.failure_share.value * (
-            need - ctx.params.army.home_requirement.value)
-        crossed = np.flatnonzero(strength + slope * ahead < line)
+        crossed = np.flatnonzero(strength + slope * ahead < failure_line(ctx, w + ahead))
         horizon = float(ahead[crossed[0]]) if len(crossed) else HORIZON_CAP_WEEKS
     rec.set(w, "sustainment_horizon_weeks", horizon)
     year = slice(max(0, w - 51), w + 1)

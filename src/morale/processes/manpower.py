@@ -71,11 +71,21 @@ def deployable(ctx: Context) -> np.ndarray:
     return mask
 
 
+def war_zone(ctx: Context, weeks):
+    """Soldiers the war zone requires (persons), for a week or an array of weeks: front demand over the
+    front's share of the zone."""
+    return front_demand(ctx, weeks) / ctx.params.deployment.front_share_of_war_zone.value
+
+
 def requirement(ctx: Context, weeks):
-    """Deployable soldiers required (persons), for a week or an array of weeks: the war zone plus the rest
-    of the army."""
-    war_zone = front_demand(ctx, weeks) / ctx.params.deployment.front_share_of_war_zone.value
-    return war_zone + ctx.params.army.home_requirement.value
+    """Deployable soldiers required (persons): the war zone plus the rest of the army."""
+    return war_zone(ctx, weeks) + ctx.params.army.home_requirement.value
+
+
+def failure_line(ctx: Context, weeks):
+    """The deployable strength below which the war zone is more than `failure_share` short (the army outside
+    it is kept first): the line of the failure definition and of the sustainment horizon."""
+    return requirement(ctx, weeks) - ctx.params.recruitment.shortfall.failure_share.value * war_zone(ctx, weeks)
 
 
 def deployable_strength(state: State, ctx: Context) -> float:
@@ -106,7 +116,7 @@ def step(state: State, ctx: Context) -> None:
     strength = deployable_strength(state, ctx)
     short = need - strength
     # the army outside the war zone is kept first, so what is missing is missing in the war zone
-    share = max(short, 0.0) / max(need - ctx.params.army.home_requirement.value, 1.0)
+    share = max(short, 0.0) / max(float(war_zone(ctx, week)), 1.0)
     sf = ctx.params.recruitment.shortfall
     if sf.enabled:
         step_weeks = sf.lag_weeks.value if share > sf.tolerance.value else sf.descent_weeks.value
@@ -115,7 +125,7 @@ def step(state: State, ctx: Context) -> None:
     else:
         state.response_level = 0.0
     _mobilise(state, ctx, share, short)
-    failing = share > sf.failure_share.value and state.response_level >= TOP
+    failing = strength < failure_line(ctx, week) and state.response_level >= TOP
     state.weeks_failing = state.weeks_failing + 1 if failing else 0
 
     pay, bonuses, compensation, bonus = fiscal_cost(state, ctx)
@@ -208,11 +218,10 @@ def _regional_bonuses(state: State, ctx: Context, weekly_need: float) -> None:
     over = state.bonus_spending > budget
     federal = (p.economy.personnel_budget_share.value * dated(p.economy.defence_budget_bn, ctx.calendar.date(
         state.week)) * 1e9)
-    if state.personnel_spending > federal:
-        growth = np.zeros_like(growth)
-    growth = np.where(over, 0.0, growth)
+    federal_binds = state.personnel_spending > federal
+    growth = np.where(over | federal_binds, 0.0, growth)
     bonus *= np.exp(growth - (1.0 - money) / sf.descent_weeks.value)
     bonus *= np.where(over, budget / np.maximum(state.bonus_spending, 1.0), 1.0)
     regional_bonus_floor(state, ctx)
     state.recorded["regions_over_budget"] = float(over.mean())
-    state.recorded["federal_budget_binds"] = float(state.personnel_spending > federal)
+    state.recorded["federal_budget_binds"] = float(federal_binds)

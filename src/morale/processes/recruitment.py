@@ -179,16 +179,17 @@ def step(state: State, ctx: Context) -> None:
                          rung(state, CONVICTS), "recruitment.convicts.ministry_weekly_hazard")
     p_ministry = 1.0 - math.exp(-ministry) if p.policy.ministry_recruits_convicts else 0.0
     # each stream gets the same share of what it would bring, so that none crowds out the others
-    expected = _expected_hits(state, r.contract.max_age.value, p_contract)
+    by_region = _expected_by_region(state, r.contract.max_age.value, p_contract)
+    expected = float(by_region.sum())
     wanted = expected + coerced / ctx.scale + p_ministry * state.status_agents[C.IMPRISONED]
     within = min(1.0, max(room, 0.0) / wanted) if wanted > 0 else 1.0
 
     state.contract_p = p_contract  # willingness at today's terms, whether or not the army has room
     # what a region's men would sign at its bonus: its quota is judged on that, not on the room the army has
-    state.expected_signed = _expected_by_region(state, r.contract.max_age.value, p_contract) * ctx.scale
+    state.expected_signed = by_region * ctx.scale
     _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract * within, 18, r.contract.max_age.value, C.CIVILIAN,
                end)
-    from_money = (expected - _expected_hits(state, r.contract.max_age.value, p_floor)) * within
+    from_money = (expected - _expected_by_region(state, r.contract.max_age.value, p_floor).sum()) * within
 
     share_new = coercion.without_prior_share.value
     unfilled += _by_quota(state, ctx, "coerced_prior", C.COERCED, coerced * within * (1 - share_new), 18,
@@ -292,7 +293,4 @@ def _expected_by_region(state: State, max_age: float, p_region: np.ndarray) -> n
     lo, hi = state.age_slices(18, max_age)
     return p_region * (hi - lo)
 
-
-def _expected_hits(state: State, max_age: float, p_region: np.ndarray) -> float:
-    return float(_expected_by_region(state, max_age, p_region).sum())
 

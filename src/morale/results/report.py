@@ -181,12 +181,13 @@ def _summary_table(series: pd.DataFrame) -> str:
 
 HORIZON_ASSUMPTIONS = (
     "<p>What these figures assume. The sustainment horizon extends the last 26 weeks' change of deployable "
-    "strength in a straight line and finds the first week it falls more than the failure share below the "
-    "requirement's dated path (the requirement fails: that far short for 13 weeks with the response ladder at "
-    "its top rung). The years left divide each pool by the last year's draw on it: men of call-up age who never "
-    "served, reservists up to the mobilisation age, prisoners, and for contracts the willing, the civilians of "
-    "contract age expected to enlist before the age limit if today's weekly probability held (every man of a "
-    "region alike: willingness is not yet a fixed trait that runs out). Caps: 520 weeks, 100 years.</p>")
+    "strength in a straight line and finds the first week it falls short of the requirement's dated path by "
+    "more than the failure share of the war zone (the requirement fails: that far short for 13 weeks with the "
+    "response ladder at its top rung). The years left divide each pool by the last year's draw on it: men of "
+    "call-up age who never served, reservists up to the mobilisation age, prisoners, and for contracts the "
+    "willing, the civilians of contract age expected to enlist before the age limit if today's weekly "
+    "probability held (every man of a region alike: willingness is not yet a fixed trait that runs out). "
+    "Caps: 520 weeks, 100 years.</p>")
 
 
 def _horizons_table(series: pd.DataFrame) -> str:
