@@ -65,18 +65,18 @@ def test_series_lists_every_registered_series_with_kind_and_unit():
 # morale show --events
 
 
-def test_show_events_lists_the_11_events_in_date_order_with_ids():
+def test_show_events_lists_the_12_events_in_date_order_with_ids():
     scenario = load_scenario("russia-2022")
     rows = json_rows("show", "russia-2022", "--events")
-    assert len(rows) == len(scenario.events) == 11
+    assert len(rows) == len(scenario.events) == 12
     dates = [row["date"] for row in rows]
     assert dates == sorted(dates)
     ids = [row["id"] for row in rows]
-    assert all(ids) and len(set(ids)) == 11
+    assert all(ids) and len(set(ids)) == 12
     assert ids == [e.id for e in sorted(scenario.events, key=lambda e: e.date)]
     assert {row["state"] for row in rows} == {"on"}
     text = invoke("show", "russia-2022", "--events").stdout
-    assert "russia-2022: 11 events" in text
+    assert "russia-2022: 12 events" in text
     listed = [row[0] for row in table_rows(text) if row[0]]
     assert listed == ids
 

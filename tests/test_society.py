@@ -103,7 +103,7 @@ def test_exit_ban_cuts_emigration_of_the_summoned_by_its_enforcement():
         state.society.summoned[:] = 1
         ctx.params.policy.exit_ban = ban
         state.reset_flows()
-        state.society.threat = 2.0  # a wave, so that many leave
+        state.society.threat = 10.0  # a 2022-sized announcement (7.5 per 1000 men), so that many leave
         emigration.step(state, ctx)
         counts.append(state.flows[C.F_EMIGRANTS].sum())
     enforcement = sim.scenario.emigration.ban_enforcement.value

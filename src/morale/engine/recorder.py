@@ -100,12 +100,15 @@ SERIES: dict[str, Series] = {
     "units": _stock("companies with at least one soldier", COMPANIES),
     "pool_conscription": _stock("civilians of call-up age without prior service (counted every 13 weeks)"),
     "pool_reservists": _stock("civilians with prior service up to the mobilisation age limit (every 13 weeks)"),
-    "pool_contract": _stock("the willing: civilians of contract age expected to enlist before the age limit at "
-                            "this week's probability (every 13 weeks)"),
+    "pool_contract": _stock("the willing: civilians of contract age whose terms this week's contract meets (a stock "
+                            "that signing uses up; engine/willingness.py)"),
     "pool_prisoners": _stock("imprisoned men (the convict pool)"),
     "recruits": _flow("men who began to serve (all streams, conversions included)"),
     **{f"recruits_{s}": _flow(f"recruits of the {s} stream") for s in C.STREAM_NAMES},
     "killed": _flow("soldiers killed in action or died of wounds"),
+    "recruits_foreign": _flow("foreigners recruited (outside the modelled population)"),
+    "foreign_front": _stock("foreign recruits at the front, holding part of the front demand"),
+    "killed_foreign": _flow("foreign recruits killed (not in `killed`: the deaths estimates count Russians)"),
     "wounded": _flow("soldiers wounded"),
     "captured": _flow("soldiers taken prisoner"),
     "returned_captives": _flow("prisoners of war returned by exchange"),
@@ -162,8 +165,12 @@ SERIES: dict[str, Series] = {
     "emigrants": _flow("men who emigrated"),
     "returnees": _flow("emigrants who came back"),
     "summoned": _flow("call-up papers issued"),
-    "emigration_threat": _mean("recruitment threat: mobilised and coerced per 1000 men a week, decaying",
-                               PER_1000_MEN_WEEK),
+    "emigrant_departures": _flow("departures of both sexes: emigrants over emigration.men_share_of_departures"),
+    "abroad_both_sexes": _stock("people of both sexes abroad: emigrated men over "
+                                "emigration.men_share_of_departures (after the week's departures and returns)"),
+    "emigration_threat": _mean("recruitment threat: men called per 1000 men 18-59, jumping by a mobilisation's "
+                               "whole quota when it is announced and by each week's coerced intake, decaying",
+                               INDEX),
     "ban_coverage": _mean("share of men who have been summoned (those the exit ban binds)", SHARE),
     "legitimacy_mean": _mean("regime legitimacy, mean over regions, 0 to 1", INDEX),
     "hardship_mean": _mean("hardship, mean over regions, 0 to 1", INDEX),
@@ -192,9 +199,8 @@ SERIES: dict[str, Series] = {
                                        "of deployable strength (0 once failed, capped at 520)", WEEKS),
     **{f"years_left_{pool}": _mean(f"years the {pool} pool lasts at the last year's draw (capped at 100)", YEARS)
        for pool in ("conscription", "reservists", "prisoners")},
-    "years_left_contract": _mean("years the willing (civilians expected to enlist before the age limit at "
-                                 "today's probability) last at the last year's contract draw (capped at 100)",
-                                 YEARS),
+    "years_left_contract": _mean("years the willing (pool_contract) last at the last year's contract draw "
+                                 "(capped at 100)", YEARS),
 }
 STREAM_SERIES = {
     "soldiers_front": STOCK, "serving": STOCK, "recruits": FLOW, "killed": FLOW, "wounded": FLOW,

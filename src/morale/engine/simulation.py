@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from morale.engine import codes as C
+from morale.engine import willingness
 from morale.engine.calendar import WEEKS_PER_YEAR, Calendar
 from morale.engine.context import Context
 from morale.engine.observe import record
@@ -203,6 +204,8 @@ class Simulation:
         ctx.derived["conscription_quota"] = recruitment.expand_windows(
             r.conscription.callups, ctx, r.conscription.repeat_last)
         ctx.derived["mobilisation_quota"] = recruitment.expand_windows(r.mobilisations, ctx, False)
+        ctx.derived["volunteer_quota"] = recruitment.expand_windows(r.volunteer_formations, ctx, False)
+        ctx.derived["foreign_quota"] = recruitment.expand_windows(r.foreign_recruits, ctx, False)
         ctx.derived["declared_mobilisation"] = np.zeros(ctx.calendar.n_weeks)  # by the ladder (manpower)
         ctx.derived["dated_mobilisation_end"] = max((ctx.calendar.week_of(w.end) for w in r.mobilisations),
                                                     default=-1)
@@ -230,7 +233,8 @@ class Simulation:
             k = min(int(round(persons / sc.scale)), len(candidates))
             return np.sort(rng.choice(candidates, size=k, replace=False))
 
-        contract = pick(civilian & (s.prior_service == 1) & (age >= 20) & (age < 46), sc.army.initial_contract.value)
+        contract = self._most_willing(civilian & (s.prior_service == 1) & (age >= 20) & (age < 46),
+                                      sc.army.initial_contract.value)
         conscripts = pick(civilian & (s.prior_service == 0) & (age < sc.recruitment.conscription.upper_age.value + 1),
                           sc.army.initial_conscripts.value)
         s.ensure_soldier_capacity(len(contract) + len(conscripts) + 1024)
@@ -254,6 +258,19 @@ class Simulation:
         for person in pick(s.status == C.CIVILIAN, prisoners):
             s.status[person] = C.IMPRISONED
         s.status_agents[:] = s.recount()
+
+    def _most_willing(self, mask: np.ndarray, persons: float) -> np.ndarray:
+        """The pre-war contract army: the men of `mask` most willing at pre-war terms, each judged by his rank
+        against his region's willing share (`engine.willingness`), so that the army was raised where and from
+        whom the same terms raise it in the war."""
+        s, sc, ctx = self.state, self.scenario, self.ctx
+        candidates = np.flatnonzero(mask)
+        k = min(int(round(persons / sc.scale)), len(candidates))
+        share = recruitment.prewar_willing_share(ctx)
+        ranks = willingness.scaled_ranks(candidates, s.birth_week, 0, ctx.keys["attributes"],
+                                         sc.recruitment.contract.willingness_age_decline.value)
+        order = ranks / share[s.region[candidates]]
+        return np.sort(candidates[np.argpartition(order, k - 1)[:k]]) if k > 0 else candidates[:0]
 
     def result(self):
         from morale.results.run import Run

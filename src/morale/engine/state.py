@@ -48,6 +48,7 @@ class Society:
     conscript_known: float = 0.0  # known deaths of conscripts sent abroad (decaying)
     mobilised_recent: float = 0.0  # men mobilised, persons (decaying): the political cost of mobilising
     contract_known: np.ndarray = None  # known deaths of contract-type soldiers, per week
+    executions_caught: np.ndarray = None  # leaked executions x the share caught where they happened, per week
     local_known: np.ndarray = None  # per region: recently known own dead per 100k men (decaying)
     known_by_region: np.ndarray = None  # per region: cumulative known own dead
     opinion_index: np.ndarray = None  # per region: the logit-scale index of private support
@@ -93,6 +94,7 @@ class Society:
         self.leak_queue = np.zeros((len(C.LEAK_KINDS), room))
         self.local_queue = np.zeros((r, room))
         self.contract_known = np.zeros(room)
+        self.executions_caught = np.zeros(room)
         for name in ("opinion_index", "local_known", "known_by_region", "support_private", "support_polled", "hardship",
                      "legitimacy", "repression", "active_share", "family_share", "tied_soldiers",
                      "active_by_region", "violent_by_region"):
@@ -133,20 +135,23 @@ class State:
     expected_signed: np.ndarray | None = None  # float64 per region: contract sign-ups its men would make this week
     signed_recent: np.ndarray | None = None  # float64 per region: expected contract sign-ups, smoothed (persons)
     personnel_spending: float = 0.0  # pay, bonuses and compensation over about a year, RUB
+    foreign_front: float = 0.0  # foreign recruits at the front (persons; not men of the person table)
     losses_recent: float = 0.0  # losses of deployable strength a week, smoothed (persons)
     weeks_failing: int = 0  # consecutive weeks the requirement has failed (ladder at the top, short by more
     #                         than `failure_share`)
     last_mobilisation: int = -1_000_000  # last week with a mobilisation intake (dated or declared)
-    contract_p: np.ndarray | None = None  # float64 per region: this week's contract enlistment probability
+    willing_share: np.ndarray | None = None  # float64 per region: share of men aged 25 willing at today's terms
+    willing_counts: np.ndarray | None = None  # float64 (region, rank bin): civilians by scaled rank at the last count
+    willing_taken: np.ndarray | None = None  # float64 per region: contracts signed since the last count (agents)
     located: np.ndarray | None = None  # agents by (location, stream) at the end of last week
     war_dead: float = 0.0  # agents killed in action or executed so far
     society: Society | None = None
-    front_deployed: tuple[float, float] = (0.0, 0.0)  # (demand, front) in agents after last deployment
     contract_killed: np.ndarray | None = None  # killed contract-type soldiers, per week of the run
-    quota_carry: np.ndarray = field(default_factory=lambda: np.zeros(4))  # fractions of an agent owed
+    quota_carry: np.ndarray = field(default_factory=lambda: np.zeros(6))  # fractions of an agent owed
     recorded: dict[str, float] = field(default_factory=dict)  # this week's scalar outputs of processes
     minds_set: int = 0  # soldier rows whose mind has been drawn (rows are appended, never reused)
     units_set: int = 0  # units whose state and regime have been set
+    unit_news: np.ndarray | None = None  # float64 (4, weeks, units): punishments by unit and week (discipline)
 
     def ensure_soldier_capacity(self, extra: int) -> None:
         """Grow the soldier and unit tables (doubling) so that `extra` more rows fit."""
@@ -308,7 +313,8 @@ def new_state(regions: Regions, scenario: Scenario, calendar: Calendar, rng: np.
         bonus_spending=np.zeros(len(regions)),
         expected_signed=np.zeros(len(regions)),
         signed_recent=np.zeros(len(regions)),
-        contract_p=np.zeros(len(regions)),
+        willing_share=np.zeros(len(regions)),
+        willing_taken=np.zeros(len(regions)),
         society=Society(len(regions), len(status), calendar.n_weeks),
     )
     return state

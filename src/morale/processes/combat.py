@@ -3,8 +3,14 @@
 A front soldier's weekly casualty hazard is the intensity (one fitted scalar times a sourced time shape)
 times Dupuy's daily loss rate for his posture mix (hold, assault, assault waves), times 7, divided by his
 effectiveness: e = e_min + (1 - e_min)(1 - exp(-(training + w x weeks at front) / tau)), so that untrained men
-die about twice as often (Dupuy). Casualties split into captured, killed and wounded by the wounded:killed
-ratio; some wounded are invalided out, the rest return from hospital to the rear.
+die about twice as often (Dupuy), and divided by (1 - d_u)^beta, d_u the share of his company's front men who
+refused or fled last week: the enemy's fire falls on the men still fighting (Lanchester's aimed fire, beta = 1).
+Casualties split into captured, killed and wounded by the wounded:killed ratio; some wounded are invalided
+out, the rest return from hospital to the rear.
+
+The front's effective strength at the end of the week (men still there and fighting, weighted by
+effectiveness) over the demanded strength is what the public reads as success (opinion, M12): it is read
+before the rear refills the front, so losses, refusals, flights and untrained men all lower it.
 """
 
 from __future__ import annotations
@@ -37,11 +43,12 @@ def effectiveness(training_weeks, weeks_at_front, e_min, tau, experience_weight)
 
 @njit(cache=True)
 def _fight(army, people, n_soldiers, week, key, weekly_loss, penal_loss, e_min, tau, experience_weight,
-           captured_share, killed_share, invalidity_share, recovery_weeks, exchange_p, contract_type, flows,
-           region_flows, contract_killed):
+           refusal_loss_weight, captured_share, killed_share, invalidity_share, recovery_weeks, exchange_p,
+           contract_type, flows, region_flows, contract_killed):
     soldiers, unit_state = army[0], army[7]
     region = people[3]
     unit_state[C.U_LOSSES_WEEK, :] = 0.0
+    lowest_fighting = 0.1  # a company that has all but stopped fighting is broken (Helmbold), not wiped out
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
         stream = soldiers[C.S_STREAM, row]
@@ -59,7 +66,9 @@ def _fight(army, people, n_soldiers, week, key, weekly_loss, penal_loss, e_min, 
         e = effectiveness(soldiers[C.S_TRAINING, row], soldiers[C.S_FRONT_WEEKS, row], e_min, tau,
                           experience_weight)
         penal = soldiers[C.S_PENAL_UNTIL, row] >= 0
-        p_casualty = 1.0 - math.exp(-(penal_loss if penal else weekly_loss[stream]) / e)
+        fighting = max(1.0 - unit_state[C.U_DEFECT_SHARE, soldiers[C.S_UNIT, row]], lowest_fighting)
+        pressure = fighting ** -refusal_loss_weight
+        p_casualty = 1.0 - math.exp(-(penal_loss if penal else weekly_loss[stream]) * pressure / e)
         u = uniform(key, week, 2, row)
         if u >= p_casualty:
             soldiers[C.S_FRONT_WEEKS, row] += 1
@@ -113,6 +122,28 @@ def _break_units(army, n_soldiers, n_units, week, threshold, morale_weight, rest
             soldiers[C.S_LOCATION, row] = C.REAR
 
 
+@njit(cache=True)
+def _effective_front(soldiers, n_soldiers, e_min, tau, experience_weight):
+    """Front soldiers who did not refuse or flee this week, each weighted by his effectiveness (agents)."""
+    total = 0.0
+    for row in range(n_soldiers):
+        if soldiers[C.S_LOCATION, row] != C.FRONT:
+            continue
+        choice = soldiers[C.S_CHOICE, row]
+        if choice == C.REFUSE or choice == C.FLEE:
+            continue
+        total += effectiveness(soldiers[C.S_TRAINING, row], soldiers[C.S_FRONT_WEEKS, row], e_min, tau,
+                               experience_weight)
+    return total
+
+
+def effective_front(state: State, ctx: Context) -> float:
+    """The front's effective strength now (persons): see the module docstring."""
+    t = ctx.params.training
+    return _effective_front(state.soldiers, state.n_soldiers, t.effectiveness_min.value, t.tau_weeks.value,
+                            t.experience_weight.value) * ctx.scale
+
+
 def weekly_loss_by_stream(ctx: Context, week: int) -> np.ndarray:
     """Weekly casualty hazard of a fully effective soldier of each stream (posture mix x intensity)."""
     c = ctx.params.combat
@@ -128,14 +159,31 @@ def penal_weekly_loss(ctx: Context, week: int) -> float:
     return intensity(ctx, week) * ctx.params.combat.storm_daily_loss.value * 7.0
 
 
+def _foreign_losses(state: State, ctx: Context, weekly_loss: np.ndarray, killed_share: float) -> None:
+    """Foreign recruits fight as contract infantry with little training (at the lowest effectiveness); the
+    killed, captured and invalided leave their stock. Their deaths are recorded apart: the Russian
+    probate-based estimates the deaths targets come from do not count foreigners."""
+    c = ctx.params.combat
+    p = 1.0 - math.exp(-weekly_loss[C.CONTRACT] / ctx.params.training.effectiveness_min.value)
+    casualties = state.foreign_front * p
+    killed = casualties * killed_share
+    wounded = casualties * (1.0 - c.captured_share.value - killed_share)
+    state.foreign_front -= killed + casualties * c.captured_share.value + wounded * c.invalidity_share.value
+    state.recorded["killed_foreign"] = killed
+    state.recorded["foreign_front"] = state.foreign_front
+
+
 def step(state: State, ctx: Context) -> None:
     c = ctx.params.combat
     t = ctx.params.training
     casualty_kinds = 1.0 - c.captured_share.value
+    weekly_loss = weekly_loss_by_stream(ctx, state.week)
+    killed_share = casualty_kinds / (1.0 + c.wounded_per_killed.value)
+    _foreign_losses(state, ctx, weekly_loss, killed_share)
     _fight(state.army, state.people, state.n_soldiers, state.week, ctx.keys["combat"],
-           weekly_loss_by_stream(ctx, state.week), penal_weekly_loss(ctx, state.week), t.effectiveness_min.value,
+           weekly_loss, penal_weekly_loss(ctx, state.week), t.effectiveness_min.value,
            t.tau_weeks.value,
-           t.experience_weight.value, c.captured_share.value, casualty_kinds / (1.0 + c.wounded_per_killed.value),
+           t.experience_weight.value, c.refusal_loss_weight.value, c.captured_share.value, killed_share,
            c.invalidity_share.value, c.recovery_weeks.value, 1.0 - math.exp(-c.exchange_weekly.value),
            np.array(CONTRACT_TYPE, np.int64), state.flows, state.region_flows, state.contract_killed)
     m = ctx.params.mind

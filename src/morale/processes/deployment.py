@@ -56,7 +56,6 @@ def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_al
 
 
 def step(state: State, ctx: Context) -> None:
-    demand = float(front_demand(ctx, state.week)) / ctx.scale
-    front = _deploy(state.soldiers, state.unit_state, state.n_soldiers, state.week, demand,
-                    ctx.params.policy.conscripts_to_combat, state.flows)
-    state.front_deployed = (demand, float(front))
+    demand = max(float(front_demand(ctx, state.week)) - state.foreign_front, 0.0) / ctx.scale  # foreigners hold a part
+    _deploy(state.soldiers, state.unit_state, state.n_soldiers, state.week, demand,
+            ctx.params.policy.conscripts_to_combat, state.flows)

@@ -93,7 +93,7 @@ def fiscal_cost(state: State, ctx: Context) -> tuple[float, float, float, float]
     each region's bonus for its own."""
     p = ctx.params
     scale = ctx.scale
-    paid_streams = [C.CONTRACT, C.COERCED, C.CONVERTED, C.MOBILISED, C.CONVICT_MINISTRY]
+    paid_streams = [C.CONTRACT, C.COERCED, C.CONVERTED, C.MOBILISED, C.CONVICT_MINISTRY, C.VOLUNTEER]
     paid = state.located[:, paid_streams].sum() * scale
     war_zone = min(paid, state.located[C.FRONT, paid_streams].sum() * scale
                    / p.deployment.front_share_of_war_zone.value)

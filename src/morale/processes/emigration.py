@@ -2,14 +2,25 @@
 
 A civilian's weekly hazard is
 
-    h = h0 exp(b_T threat + b_G G + b_U ln(U_r / U0) + b_P repression_r + b_S summoned) (1 - ban x summoned x e)
+    h = h0 exp(b_T threat + V 0.5^(w / H_V) + b_G G + b_U ln(U_r / U0) + b_P repression_r + b_S summoned)
+          (1 - ban x summoned x e)
 
-threat is the recruitment pressure (mobilised and coerced men per 1000 men a week: it jumps with a wave and
-decays after it); G his grievance (opposition); summoned whether a call-up paper was issued to him; the exit
-ban binds the summoned only (the law of 2023-04-14), so its effect is coverage x enforcement. Emigrants leave
-every pool;
-they return at a hazard that falls with time abroad. Work is proportional to the men who move: hits are drawn
-at each region's maximum hazard and thinned to the man's own.
+h0 is the pre-war hazard; V 0.5^(w / H_V) the flight that followed the invasion itself (week w of the war),
+fading with half-life H_V.
+
+threat is the recruitment pressure, men called per 1000 men of 18-59 (M):
+
+    threat_w = threat_(w-1) 0.5^(1 / H_w) + 1000 (A_w + C_w) / M
+
+A_w is the whole quota of a mobilisation wave announced in week w (a dated window or one the ladder declared;
+0 in any other week): men flee the announcement (21 Sep 2022: 300,000), not the weekly intake, so the threat
+peaks at once and decays while the quota is filled. C_w is the week's coerced intake, a trickle announced as it
+is taken. H_w is `threat_half_life_weeks` while a mobilisation quota is being filled, and the shorter
+`threat_filled_half_life_weeks` once it is: a filled quota calls nobody else. G is his grievance
+(opposition); summoned whether a call-up paper was issued to him; the exit ban binds the summoned only (the
+law of 2023-04-14), so its effect is coverage x enforcement. Emigrants leave every pool; they return at a
+hazard that falls with time abroad. Work is proportional to the men who move: hits are drawn at each region's
+maximum hazard and thinned to the man's own.
 """
 
 from __future__ import annotations
@@ -88,17 +99,31 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
     return 0
 
 
+def announced_wave(quota: np.ndarray, week: int) -> float:
+    """Men a mobilisation wave calls up in all, in the week it begins, else 0. A wave is a run of weeks with a
+    quota (the ladder adds its waves to the same weekly quota), announced whole in its first week."""
+    if quota[week] <= 0 or (week > 0 and quota[week - 1] > 0):
+        return 0.0
+    end = week
+    while end < len(quota) and quota[end] > 0:
+        end += 1
+    return float(quota[week:end].sum())
+
+
 def step(state: State, ctx: Context) -> None:
     e = ctx.params.emigration
     s = state.society
     if not e.enabled:
         return
     men = ctx.derived["men_by_region"]
-    wave = (state.flows[C.F_RECRUITS, C.MOBILISED] + state.flows[C.F_RECRUITS, C.COERCED]) * ctx.scale
-    keep = 0.5 ** (1.0 / e.threat_half_life_weeks.value)  # jumps with a wave, decays after it
-    s.threat = max(s.threat * keep, wave / men.sum() * 1000.0)
+    quota = ctx.derived["mobilisation_quota"]
+    filling = quota[state.week] > 0
+    half_life = (e.threat_half_life_weeks if filling else e.threat_filled_half_life_weeks).value
+    called = announced_wave(quota, state.week) + state.flows[C.F_RECRUITS, C.COERCED] * ctx.scale
+    s.threat = s.threat * 0.5 ** (1.0 / half_life) + called / men.sum() * 1000.0
+    invasion = e.invasion_shock.value * 0.5 ** (state.week / e.invasion_half_life_weeks.value)
     regional_hazard = e.base_weekly_hazard.value * np.exp(
-        e.threat_weight.value * s.threat
+        e.threat_weight.value * s.threat + invasion
         + e.unemployment_weight.value * np.log(state.unemployment / ctx.params.economy.reference_unemployment.value)
         + e.repression_weight.value * s.repression)
     ban_factor = 1.0 - e.ban_enforcement.value if ctx.params.policy.exit_ban else 1.0
@@ -114,5 +139,9 @@ def step(state: State, ctx: Context) -> None:
     if full < 0:
         raise RuntimeError("emigrant table overflowed its bound; this is a bug")
     state.recorded["emigration_threat"] = s.threat
+    # the targets count people of both sexes; the model's emigrants are men of 18-59
+    share = e.men_share_of_departures.value
+    state.recorded["emigrant_departures"] = state.flows[C.F_EMIGRANTS].sum() * ctx.scale / share
+    state.recorded["abroad_both_sexes"] = state.status_agents[C.EMIGRATED] * ctx.scale / share
     created = state.status_agents[: C.UNBORN].sum()
     state.recorded["ban_coverage"] = float(s.counts[3]) / max(created, 1)  # men ever summoned

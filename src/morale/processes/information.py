@@ -8,7 +8,8 @@ probability and lengthens the lag:
 
 A region learns of its own dead with a higher probability and a short lag; that local knowledge fades fast
 (Althaus, Bramlett & Gimpel 2012). Known deaths of contract-type soldiers feed the perceived death rate in
-contract enlistment (M3).
+contract enlistment (M3). Leaked executions carry the share caught where they happened, which front soldiers
+learn when the news reaches them (discipline reads the week's arrivals the next week, M10).
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ def _events(state: State, ctx: Context) -> np.ndarray:
     ], dtype=np.int64)
 
 
+def caught_where_executed(state: State) -> float:
+    """The share of this week's refusers and fleers who were caught, in the units that executed men."""
+    n_units = int(state.n_units[0])
+    units = state.unit_state[:, :n_units]
+    executed = units[C.U_EXECUTIONS_WEEK] > 0
+    defectors = units[C.U_DEFECTORS_WEEK, executed].sum()
+    return min(units[C.U_CAUGHT_WEEK, executed].sum() / defectors, 1.0) if defectors > 0 else 0.0
+
+
 def step(state: State, ctx: Context) -> None:
     info = ctx.params.information
     society = state.society
@@ -51,6 +61,9 @@ def step(state: State, ctx: Context) -> None:
         contract = state.flows[C.F_KILLED, list(CONTRACT_TYPE)].sum()
         if killed > 0:  # the contract-type share of this week's leaked deaths, known at the same lag
             society.contract_known[week + lags[C.LEAK_DEATHS]] += leaked[C.LEAK_DEATHS] * ctx.scale * contract / killed
+        if leaked[C.LEAK_EXECUTIONS] > 0:  # what soldiers learn with the news: the share caught where men were shot
+            society.executions_caught[week + lags[C.LEAK_EXECUTIONS]] += (
+                leaked[C.LEAK_EXECUTIONS] * ctx.scale * caught_where_executed(state))
         local = rng.binomial(state.region_flows[C.RF_KILLED], info.local_leak_probability.value)
         local_lag = min(int(info.local_lag_weeks.value), society.local_queue.shape[1] - week - 1)
         society.local_queue[:, week + local_lag] += local * ctx.scale

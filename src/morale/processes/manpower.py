@@ -89,9 +89,10 @@ def failure_line(ctx: Context, weeks):
 
 
 def deployable_strength(state: State, ctx: Context) -> float:
-    """Deployable soldiers at the front or in the rear (persons), from the counts of the week's end."""
+    """Deployable soldiers at the front or in the rear (persons), from the counts of the week's end, and the
+    foreign recruits at the front."""
     located = state.located
-    return float((located[C.FRONT] + located[C.REAR])[deployable(ctx)].sum() * ctx.scale)
+    return float((located[C.FRONT] + located[C.REAR])[deployable(ctx)].sum() * ctx.scale) + state.foreign_front
 
 
 def armed_forces(state: State) -> float:

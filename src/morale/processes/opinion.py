@@ -12,7 +12,7 @@ regional index
           - w_V V / (V + V_half)                        men mobilised recently (decaying): the political cost
                                                         of a mobilisation, dated or declared by the ladder
           - w_H (hardship_r - hardship at start)        sanctions and recession
-          + w_S (success - 1)                           the front holding against demand
+          + w_S (success - 1)                           the front's effective strength against demand
 
 Every cumulative driver is a decaying stock, and all but the log term saturate, so that accumulation alone
 pushes nothing to 0 or 1 (family ties accumulate without decay, but their share is capped at one half).
@@ -31,6 +31,8 @@ import numpy as np
 from morale.engine import codes as C
 from morale.engine.context import Context
 from morale.engine.state import State
+from morale.processes.combat import effective_front
+from morale.processes.deployment import front_demand
 
 NODES, WEIGHTS = np.polynomial.hermite_e.hermegauss(12)
 WEIGHTS = WEIGHTS / WEIGHTS.sum()
@@ -88,9 +90,9 @@ def step(state: State, ctx: Context) -> None:
                           + state.flows[C.F_RECRUITS, C.MOBILISED] * ctx.scale)
     s.local_known = (s.local_known * _decay(o.local_half_life_weeks.value)
                      + s.local_queue[:, week] / np.maximum(men, 1.0) * 1e5)
-    demand, front = state.front_deployed
-    if demand > 0:  # smoothed over a quarter
-        s.success += (min(front / demand, 1.0) - s.success) / 13.0
+    demand = float(front_demand(ctx, week))
+    if demand > 0:  # read before the rear refills the front (combat.effective_front); smoothed over a quarter
+        s.success += (min(effective_front(state, ctx) / demand, 1.0) - s.success) / 13.0
     s.tied_soldiers += (state.region_flows[C.RF_KILLED] + state.region_flows[C.RF_COERCED_RECRUITS]) * ctx.scale
     ties = s.tied_soldiers * o.family_ties_per_soldier.value
     s.family_share = np.minimum(ties / np.maximum(men, 1.0), 0.5)

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from morale.engine import codes as C
+from morale.engine import willingness
 from morale.engine.context import Context
 from morale.engine.person_table import enlist_by_hazard, enlist_by_quota, join_unit
 from morale.engine.rng import uniform
@@ -24,10 +25,10 @@ from morale.engine.state import State
 from morale.processes.manpower import COERCION, CONVICTS, headroom, regional_bonus_floor, rung
 from morale.scenario.schema import Window
 
-CONTRACT_TYPE = (C.CONTRACT, C.COERCED, C.CONVERTED)  # streams whose deaths shape perceived contract risk
-CARRY = {"conscription": 0, "mobilisation": 1, "coerced_prior": 2, "coerced_new": 3}
+CONTRACT_TYPE = (C.CONTRACT, C.COERCED, C.CONVERTED, C.VOLUNTEER)  # streams whose deaths shape perceived contract risk
+CARRY = {"conscription": 0, "mobilisation": 1, "coerced_prior": 2, "coerced_new": 3, "volunteer": 4, "defendant": 5}
 _DRAW = {"conscription": 1, "mobilisation": 2, "coerced_prior": 3, "coerced_new": 4, "contract": 5,
-         "convict_pmc": 6, "convict_ministry": 7}
+         "convict_pmc": 6, "convict_ministry": 7, "volunteer": 8, "defendant": 9}
 
 
 def expand_windows(windows: list[Window], ctx: Context, repeat_last: bool) -> np.ndarray:
@@ -81,20 +82,49 @@ def perceived_contract_risk(state: State, ctx: Context) -> float:
     return float(weekly * 52.0 / max(strength, 1.0))
 
 
-def contract_probability(state: State, ctx: Context, regional_bonus: np.ndarray, risk: float) -> np.ndarray:
-    """Weekly enlistment probability per region (DESIGN s.5): a logit in log relative pay (war-zone pay and
-    the federal and regional bonuses amortised), log unemployment, log poverty, perceived risk and support."""
+def willing_share(state: State, ctx: Context, regional_bonus: np.ndarray, risk: float) -> np.ndarray:
+    """Share of a region's men aged 25 whose terms today's contract meets (DESIGN s.5; `engine.willingness`):
+    a logit in log relative pay (war-zone pay and the federal and regional bonuses amortised), log
+    unemployment, log poverty, perceived risk and support. Where the share is small, each coefficient is the
+    elasticity of the willing, so of supply, to its term."""
+    c = ctx.params.recruitment.contract
+    x = (_economic_index(ctx, regional_bonus, state.wage, state.unemployment, state.poverty)
+         - c.risk_weight.value * risk + c.support_weight.value * state.society.support_private)
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def prewar_willing_share(ctx: Context) -> np.ndarray:
+    """The willing share at the terms and regional economies of the year before the start (no risk known),
+    up to the support term, the same in every region before the war: what ranks the regions' pre-war army."""
+    regions = ctx.regions
+    year = regions.year_index(ctx.calendar.start.year - 1)
+    x = _economic_index(ctx, np.full(len(regions), ctx.params.pay.regional_bonus.value), regions.wage[:, year],
+                        regions.unemployment[:, year], regions.poverty[:, year])
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _economic_index(ctx: Context, regional_bonus, wage, unemployment, poverty) -> np.ndarray:
     p = ctx.params
     c = p.recruitment.contract
     bonus = (p.pay.federal_bonus.value + regional_bonus) / p.pay.bonus_amortisation_months.value
-    relative_pay = (p.pay.monthly_pay.value + bonus) / state.wage
-    x = (c.intercept.value
-         + c.wage_elasticity.value * np.log(relative_pay)
-         + c.unemployment_elasticity.value * np.log(state.unemployment / p.economy.reference_unemployment.value)
-         + c.poverty_elasticity.value * np.log(state.poverty / p.economy.reference_poverty.value)
-         - c.risk_weight.value * risk
-         + c.support_weight.value * state.society.support_private)
-    return 1.0 / (1.0 + np.exp(-x))
+    relative_pay = (p.pay.monthly_pay.value + bonus) / wage
+    return (c.intercept.value
+            + c.wage_elasticity.value * np.log(relative_pay)
+            + c.unemployment_elasticity.value * np.log(unemployment / p.economy.reference_unemployment.value)
+            + c.poverty_elasticity.value * np.log(poverty / p.economy.reference_poverty.value))
+
+
+def willing_pool(state: State, ctx: Context, share: np.ndarray) -> np.ndarray:
+    """Willing civilians (agents) of contract age per region at willing share `share`, recounted every
+    `willingness.COUNT_EVERY_WEEKS`."""
+    if state.willing_counts is None or state.week % willingness.COUNT_EVERY_WEEKS == 0:
+        c = ctx.params.recruitment.contract
+        lo, hi = state.age_slices(18, c.max_age.value)
+        state.willing_counts = willingness.count_by_rank(
+            state.status, state.birth_week, lo, hi, state.week, ctx.keys["attributes"],
+            c.willingness_age_decline.value, willingness.EDGES)
+        state.willing_taken[:] = 0.0
+    return willingness.pool(state.willing_counts, state.willing_taken, share)
 
 
 def _contract_end(state: State, ctx: Context) -> int:
@@ -170,26 +200,46 @@ def step(state: State, ctx: Context) -> None:
     end = _contract_end(state, ctx)
     regional_bonus_floor(state, ctx)
     risk = perceived_contract_risk(state, ctx)
-    p_contract = contract_probability(state, ctx, state.regional_bonus, risk)
-    p_floor = contract_probability(state, ctx, np.full(len(ctx.regions), p.pay.regional_bonus.value), risk)
+    c = r.contract
+    share = willing_share(state, ctx, state.regional_bonus, risk)
+    share_floor = willing_share(state, ctx, np.full(len(ctx.regions), p.pay.regional_bonus.value), risk)
     coercion, conversion, convicts = r.coercion, r.conversion, r.convicts
     coerced = _response(ctx, coercion.weekly_quota.value, coercion.response_weekly_quota.value,
                         rung(state, COERCION), "recruitment.coercion.weekly_quota")
     ministry = _response(ctx, convicts.ministry_weekly_hazard.value, convicts.ministry_response_weekly_hazard.value,
                          rung(state, CONVICTS), "recruitment.convicts.ministry_weekly_hazard")
     p_ministry = 1.0 - math.exp(-ministry) if p.policy.ministry_recruits_convicts else 0.0
+    volunteers = ctx.derived["volunteer_quota"][week]
+    # defendants sign before trial instead of going to prison: a share of this week's expected convictions
+    defendants = (convicts.defendant_share.value * ctx.derived["p_conviction"] * state.status_agents[C.CIVILIAN]
+                  * ctx.scale if p.policy.defendants_may_sign else 0.0)
     # each stream gets the same share of what it would bring, so that none crowds out the others
-    by_region = _expected_by_region(state, r.contract.max_age.value, p_contract)
+    signing = c.signing_weekly_hazard.value
+    by_region = willing_pool(state, ctx, share) * signing
     expected = float(by_region.sum())
-    wanted = expected + coerced / ctx.scale + p_ministry * state.status_agents[C.IMPRISONED]
+    at_floor = float((willing_pool(state, ctx, share_floor) * signing).sum())  # as `expected`, term by term
+    wanted = (expected + (coerced + volunteers + defendants) / ctx.scale
+              + p_ministry * state.status_agents[C.IMPRISONED])
     within = min(1.0, max(room, 0.0) / wanted) if wanted > 0 else 1.0
 
-    state.contract_p = p_contract  # willingness at today's terms, whether or not the army has room
+    state.willing_share = share  # willingness at today's terms, whether or not the army has room
     # what a region's men would sign at its bonus: its quota is judged on that, not on the room the army has
     state.expected_signed = by_region * ctx.scale
-    _by_hazard(state, ctx, "contract", C.CONTRACT, p_contract * within, 18, r.contract.max_age.value, C.CIVILIAN,
-               end)
-    from_money = (expected - _expected_by_region(state, r.contract.max_age.value, p_floor).sum()) * within
+    lo, hi = state.age_slices(18, c.max_age.value)
+    state.ensure_soldier_capacity(int(10 * expected + 6 * math.sqrt(expected) + 1000))
+    n = willingness.enlist_willing(
+        state.army, state.people, state.n_soldiers, ctx.unit_size, lo, hi, share,
+        np.full(len(ctx.regions), signing * within), ctx.keys["attributes"], ctx.keys["recruitment"], week,
+        _DRAW["contract"], c.willingness_age_decline.value, _training(ctx, C.CONTRACT), end, state.willing_taken,
+        state.flows, state.region_flows)
+    if n < 0:
+        raise RuntimeError("soldier table overflow: more recruits than the capacity bound allowed")
+    state.n_soldiers = n
+    from_money = (expected - at_floor) * within
+
+    # volunteer formations (BARS reservists' battalions, regional volunteer units) sign ministry contracts
+    unfilled += _by_quota(state, ctx, "volunteer", C.VOLUNTEER, volunteers * within, 18, r.volunteer_max_age.value, 1,
+                          end)
 
     share_new = coercion.without_prior_share.value
     unfilled += _by_quota(state, ctx, "coerced_prior", C.COERCED, coerced * within * (1 - share_new), 18,
@@ -205,6 +255,8 @@ def step(state: State, ctx: Context) -> None:
                            _training(ctx, C.CONVERTED), end, state.flows, state.region_flows)
 
     convict_end = week + int(convicts.contract_weeks.value)
+    unfilled += _by_quota(state, ctx, "defendant", C.CONVICT_MINISTRY, defendants * within, 18, convicts.max_age.value,
+                          -1, convict_end)
     n_regions = len(ctx.regions)
     for allowed, p_convict, stream in (  # the private company's convicts are outside the Armed Forces
         (p.policy.pmc_recruits_convicts, 1.0 - math.exp(-convicts.pmc_weekly_hazard.value), C.CONVICT_PMC),
@@ -213,6 +265,10 @@ def step(state: State, ctx: Context) -> None:
         if allowed and p_convict > 0:
             _by_hazard(state, ctx, C.STREAM_NAMES[stream], stream, np.full(n_regions, p_convict), 18,
                        convicts.max_age.value, C.IMPRISONED, convict_end)
+
+    # foreigners are not men of the modelled population: a stock at the front, outside the person table
+    state.foreign_front += ctx.derived["foreign_quota"][week]
+    state.recorded["recruits_foreign"] = ctx.derived["foreign_quota"][week]
 
     scale = ctx.scale
     state.recorded["quota_unfilled"] = unfilled * scale
@@ -286,11 +342,3 @@ def convert_conscripts(army, region, n_soldiers, p, deceived_share, key, week, u
         flows[C.F_RECRUITS, C.CONVERTED] += 1
         region_flows[C.RF_RECRUITS, region[soldiers[C.S_PERSON, row]]] += 1
         region_flows[C.RF_SIGNED, region[soldiers[C.S_PERSON, row]]] += 1
-
-
-def _expected_by_region(state: State, max_age: float, p_region: np.ndarray) -> np.ndarray:
-    """Expected enlistments (agents) of men 18 to max_age per region (every row counted: an upper bound)."""
-    lo, hi = state.age_slices(18, max_age)
-    return p_region * (hi - lo)
-
-

@@ -67,6 +67,12 @@ def _returned_share(s: pd.DataFrame, row: pd.Series, scenario) -> float:
     return float(w["returnees"].sum() / max(w["emigrants"].sum(), 1.0))
 
 
+def _stayed_abroad(s: pd.DataFrame, row: pd.Series, scenario) -> float:
+    """People of both sexes abroad at the period end: the emigrated men over their share of departures."""
+    at = s.index[s.index <= row.period_end]
+    return float(s.loc[at[-1], "emigrated"] / scenario.emigration.men_share_of_departures.value)
+
+
 def _list_gap(s: pd.DataFrame, row: pd.Series, scenario) -> float:
     w = _window(s, row.period_start, row.period_end)
     return float((w["support_polled"] - w["support_private"]).mean())
@@ -115,6 +121,7 @@ STATISTICS: dict[str, tuple[Callable, str]] = {
     "emigration_departures": (_men_to_departures, "emigrants / men's share of departures, from the start"),
     "emigration_after_mobilisation": (_men_to_departures, "emigrants / men's share of departures"),
     "emigrants_returned_share": (_returned_share, "returnees / emigrants to the period end"),
+    "emigrants_stayed_abroad": (_stayed_abroad, "emigrated at the period end / men's share of departures"),
     "support_armed_forces_polled": (_mean("support_polled"), "mean support_polled in the month"),
     "support_gap_direct_vs_list_experiment": (_list_gap, "support_polled - support_private"),
     "levada_negotiate_share": (_negotiate, "1 - support_continue_polled"),
@@ -137,8 +144,9 @@ def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
     rows = []
     first, last = series.index[0], series.index[-1]
     for row in national_targets().itertuples(index=False):
-        # a period that began before the run is still comparable for a prorated count or a share
-        early_ok = row.target in ("emigration_departures", "emigrants_returned_share") + CEILINGS
+        # a period that began before the run is still comparable for a prorated count, a share or a stock
+        early_ok = row.target in ("emigration_departures", "emigrants_returned_share",
+                                  "emigrants_stayed_abroad") + CEILINGS
         if row.target not in STATISTICS or (row.period_start < first - pd.Timedelta(days=7) and not early_ok):
             continue
         end = row.period_end if not pd.isna(row.period_end) else row.period_start

@@ -141,10 +141,16 @@ def _resolve(spec: str, base: Path | None, seen: tuple[str, ...],
         return data, label
     if not isinstance(parent_spec, str):
         raise ScenarioError(f"{label}: extends: got {parent_spec!r}; expected a scenario name or file path")
-    parent, _ = _resolve(parent_spec, folder, (*seen, key), referrer=label)
+    return _extend(parent_spec, data, folder, (*seen, key), label), label
+
+
+def _extend(parent_spec: str, data: dict[str, Any], folder: Path | None, seen: tuple[str, ...],
+            label: str) -> dict[str, Any]:
+    """`data` merged over the scenario it extends (a file's or a dict's `extends`)."""
+    parent, _ = _resolve(parent_spec, folder, seen, referrer=label)
     if data.pop("inherit_events", True) is False:  # a scenario of another time replaces the timeline
         parent = {k: v for k, v in parent.items() if k != "events"}
-    return _merge(parent, data, label), label
+    return _merge(parent, data, label)
 
 
 def _lookup(tree: dict[str, Any], path: str, label: str) -> tuple[dict[str, Any], str]:
@@ -293,8 +299,7 @@ def load_scenario(
     elif isinstance(spec, dict):
         data, label = copy.deepcopy(spec), "<dict>"
         if "extends" in data:
-            parent, _ = _resolve(data.pop("extends"), None, ())
-            data = _merge(parent, data, label)
+            data = _extend(data.pop("extends"), data, None, (), label)
     else:
         data, label = _resolve(str(spec), None, ())
     scenario = _validate(data, label)

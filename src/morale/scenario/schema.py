@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from morale.scenario import metadata
 
-STREAMS = ("conscript", "contract", "coerced", "converted", "mobilised", "convict_pmc", "convict_ministry")
+STREAMS = ("conscript", "contract", "coerced", "converted", "mobilised", "convict_pmc", "convict_ministry", "volunteer")
 MAX_HORIZON_YEARS = 30
 
 
@@ -60,6 +60,7 @@ class PerStream(Strict):
     mobilised: Param
     convict_pmc: Param
     convict_ministry: Param
+    volunteer: Param
 
     def values(self) -> list[float]:
         return [getattr(self, s).value for s in STREAMS]
@@ -192,6 +193,8 @@ class Economy(Strict):
 
 class Contract(Strict):
     intercept: Param
+    signing_weekly_hazard: Param
+    willingness_age_decline: Param
     wage_elasticity: Param
     unemployment_elasticity: Param
     poverty_elasticity: Param
@@ -224,6 +227,7 @@ class Convicts(Strict):
     pmc_weekly_hazard: Param
     ministry_weekly_hazard: Param
     ministry_response_weekly_hazard: Param
+    defendant_share: Param
     max_age: Param
     contract_weeks: Param
 
@@ -250,6 +254,11 @@ class Recruitment(Strict):
     conscription: Conscription
     mobilisations: list[Window]
     mobilisation_max_age: Param
+    volunteer_formations: list[Window] = Field(default_factory=list, description="yearly sign-ups of volunteer "
+                                               "formations, as dated windows")
+    volunteer_max_age: Param
+    foreign_recruits: list[Window] = Field(default_factory=list, description="foreigners recruited abroad or "
+                                           "among migrants, as dated windows (not men of the modelled population)")
     coercion: Coercion
     conversion: Conversion
     convicts: Convicts
@@ -272,6 +281,7 @@ class Combat(Strict):
     storm_daily_loss: Param
     assault_share: PerStream
     storm_share: PerStream
+    refusal_loss_weight: Param
     wounded_per_killed: Param
     captured_share: Param
     recovery_weeks: Param
@@ -355,6 +365,7 @@ class StreamRegimes(Strict):
     mobilised: RegimeName
     convict_pmc: RegimeName
     convict_ministry: RegimeName
+    volunteer: RegimeName
 
 
 class Discipline(Strict):
@@ -377,12 +388,18 @@ class Discipline(Strict):
     penal_weeks: Param
     execution_cap_share: Param
     certainty_learning: Param
+    formation_companies: Param
+    formation_news_probability: Param
+    formation_news_lag_weeks: Param
+    news_learning: Param
+    news_fear: Param
+    news_half_share: Param
     drift_enabled: bool
     drift_base_hazard: Param
     drift_refusal_weight: Param
-    drift_neighbour_weight: Param
+    drift_imitation_weight: Param
+    drift_impunity_weight: Param
     drift_cap: Param
-    drift_neighbours: Param
 
 
 class Information(Strict):
@@ -396,6 +413,8 @@ class Information(Strict):
     lag_weeks: PerLeak
     local_leak_probability: Param
     local_lag_weeks: Param
+    soldier_reach: Param
+    soldier_half_saturation: Param
 
 
 class Opinion(Strict):
@@ -468,6 +487,9 @@ class Emigration(Strict):
     base_weekly_hazard: Param
     threat_weight: Param
     threat_half_life_weeks: Param
+    threat_filled_half_life_weeks: Param
+    invasion_shock: Param
+    invasion_half_life_weeks: Param
     grievance_weight: Param
     unemployment_weight: Param
     repression_weight: Param
@@ -491,6 +513,7 @@ class Policy(Strict):
     ministry_recruits_convicts: bool
     exit_ban: bool
     new_mobilisation: bool
+    defendants_may_sign: bool = False
 
 
 class Scenario(Strict):
