@@ -145,11 +145,13 @@ def effective_front(state: State, ctx: Context) -> float:
 
 
 def weekly_loss_by_stream(ctx: Context, week: int) -> np.ndarray:
-    """Weekly casualty hazard of a fully effective soldier of each stream (posture mix x intensity)."""
+    """Weekly casualty hazard of a fully effective soldier of each stream (posture mix x intensity): men on guard
+    behind the line of contact are not counted as exposed, the rest hold, assault or storm."""
     c = ctx.params.combat
     assault = np.array(c.assault_share.values())
     storm = np.array(c.storm_share.values())
-    daily = ((1 - assault - storm) * c.hold_daily_loss.value + assault * c.assault_daily_loss.value
+    guard = np.array(c.guard_share.values())
+    daily = ((1 - assault - storm - guard) * c.hold_daily_loss.value + assault * c.assault_daily_loss.value
              + storm * c.storm_daily_loss.value)
     return intensity(ctx, week) * daily * 7.0
 

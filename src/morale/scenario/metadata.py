@@ -154,6 +154,7 @@ _PARAMETERS: dict[str, str] = {
     "combat.*_daily_loss": "daily_hazard",
     "combat.assault_share.*": "share",
     "combat.storm_share.*": "share",
+    "combat.guard_share.*": "share",
     "combat.refusal_loss_weight": "weight",
     "recruitment.volunteer_max_age": "recruit_age",
     "recruitment.convicts.defendant_share": "share",

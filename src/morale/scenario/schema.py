@@ -281,12 +281,22 @@ class Combat(Strict):
     storm_daily_loss: Param
     assault_share: PerStream
     storm_share: PerStream
+    guard_share: PerStream
     refusal_loss_weight: Param
     wounded_per_killed: Param
     captured_share: Param
     recovery_weeks: Param
     invalidity_share: Param
     exchange_weekly: Param
+
+    @model_validator(mode="after")
+    def _postures(self) -> Combat:
+        for stream in STREAMS:
+            total = sum(getattr(getattr(self, f"{kind}_share"), stream).value for kind in ("assault", "storm", "guard"))
+            if total > 1 + 1e-9:
+                raise ValueError(f"{stream}: assault + storm + guard shares add to {total:g}; expected at most 1 (the "
+                                 f"rest holds)")
+        return self
 
 
 class Mind(Strict):
