@@ -18,10 +18,11 @@ POOL_EVERY_WEEKS = 13  # counting a pool reads every man of its ages: quarterly 
 LOSS_FLOWS = ("killed", "captured", "invalided", "discharged", "pardoned")  # exits from service
 POOL_DRAWS = {
     "conscription": ("recruits_conscript",),
-    "reservists": ("recruits_mobilised", "recruits_coerced"),
+    "reservists": ("recruits_mobilised", "recruits_coerced", "recruits_volunteer"),
     "contract": ("recruits_contract",),
     "prisoners": ("recruits_convict_pmc", "recruits_convict_ministry"),
 }
+NOT_FROM_POOL = {"prisoners": ("recruits_defendant",)}  # the ministry's convicts signed before trial
 HORIZON_WINDOW = 26  # weeks behind the slope of deployable strength (smooths the call-up calendar)
 UNIT_FLOWS = ("units_broken", "lethal_adoptions")  # counted in companies of `army.unit_persons` men
 
@@ -141,6 +142,7 @@ def _horizons(state: State, ctx: Context, rec: Recorder) -> None:
     rec.set(w, "sustainment_horizon_weeks", horizon)
     year = slice(max(0, w - 51), w + 1)
     for pool, draws in POOL_DRAWS.items():
-        drawn = sum(rec.get(d, year).sum() for d in draws) * 52.0 / (year.stop - year.start)
+        drawn = (sum(rec.get(d, year).sum() for d in draws) - sum(rec.get(d, year).sum()
+                 for d in NOT_FROM_POOL.get(pool, ()))) * 52.0 / (year.stop - year.start)
         size = rec.get(f"pool_{pool}", w)
         rec.set(w, f"years_left_{pool}", min(size / drawn, YEARS_LEFT_CAP) if drawn > 0 else YEARS_LEFT_CAP)

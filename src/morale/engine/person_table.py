@@ -137,6 +137,7 @@ def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_re
             wanted -= 1
             if stream == C.COERCED:
                 region_flows[C.RF_COERCED_RECRUITS, region[i]] += 1
+            if stream == C.COERCED or stream == C.VOLUNTEER:  # they sign contracts (and are paid its bonuses)
                 region_flows[C.RF_SIGNED, region[i]] += 1
             flows[C.F_RECRUITS, stream] += 1
             region_flows[C.RF_RECRUITS, region[i]] += 1

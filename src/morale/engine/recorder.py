@@ -106,6 +106,7 @@ SERIES: dict[str, Series] = {
     "recruits": _flow("men who began to serve (all streams, conversions included)"),
     **{f"recruits_{s}": _flow(f"recruits of the {s} stream") for s in C.STREAM_NAMES},
     "killed": _flow("soldiers killed in action or died of wounds"),
+    "recruits_defendant": _flow("defendants who signed before trial (in recruits_convict_ministry, not from prison)"),
     "recruits_foreign": _flow("foreigners recruited (outside the modelled population)"),
     "foreign_front": _stock("foreign recruits at the front, holding part of the front demand"),
     "killed_foreign": _flow("foreign recruits killed (not in `killed`: the deaths estimates count Russians)"),

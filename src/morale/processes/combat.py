@@ -138,10 +138,12 @@ def _effective_front(soldiers, n_soldiers, e_min, tau, experience_weight):
 
 
 def effective_front(state: State, ctx: Context) -> float:
-    """The front's effective strength now (persons): see the module docstring."""
+    """The front's effective strength now (persons): see the module docstring. Foreign recruits hold their
+    part of the front at the lowest effectiveness (`_foreign_losses`)."""
     t = ctx.params.training
-    return _effective_front(state.soldiers, state.n_soldiers, t.effectiveness_min.value, t.tau_weeks.value,
-                            t.experience_weight.value) * ctx.scale
+    own = _effective_front(state.soldiers, state.n_soldiers, t.effectiveness_min.value, t.tau_weeks.value,
+                           t.experience_weight.value) * ctx.scale
+    return own + state.foreign_front * t.effectiveness_min.value
 
 
 def weekly_loss_by_stream(ctx: Context, week: int) -> np.ndarray:

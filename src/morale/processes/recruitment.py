@@ -255,8 +255,10 @@ def step(state: State, ctx: Context) -> None:
                            _training(ctx, C.CONVERTED), end, state.flows, state.region_flows)
 
     convict_end = week + int(convicts.contract_weeks.value)
+    from_prison = recruited[C.CONVICT_MINISTRY]  # defendants join the ministry's convicts but not from prison
     unfilled += _by_quota(state, ctx, "defendant", C.CONVICT_MINISTRY, defendants * within, 18, convicts.max_age.value,
                           -1, convict_end)
+    state.recorded["recruits_defendant"] = (recruited[C.CONVICT_MINISTRY] - from_prison) * ctx.scale
     n_regions = len(ctx.regions)
     for allowed, p_convict, stream in (  # the private company's convicts are outside the Armed Forces
         (p.policy.pmc_recruits_convicts, 1.0 - math.exp(-convicts.pmc_weekly_hazard.value), C.CONVICT_PMC),
@@ -293,7 +295,8 @@ def _from_response(state: State, ctx: Context, from_money: float, coerced: float
     return (from_money * ctx.scale
             + recruited[C.COERCED] * ladder_share(coerced, r.coercion.weekly_quota.value)
             + recruited[C.CONVERTED] * ladder_share(conversion, r.conversion.weekly_hazard.value)
-            + recruited[C.CONVICT_MINISTRY] * ladder_share(ministry, r.convicts.ministry_weekly_hazard.value)
+            + (recruited[C.CONVICT_MINISTRY] - state.recorded["recruits_defendant"])
+            * ladder_share(ministry, r.convicts.ministry_weekly_hazard.value)
             + recruited[C.MOBILISED] * (declared / quota if quota > 0 else 0.0))
 
 
