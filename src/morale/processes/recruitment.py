@@ -1,11 +1,14 @@
-"""Recruitment (M1, M3-M6): conscription, contract enlistment, coercion, mobilisation, conversion, convicts.
+"""Recruitment (M1, M3-M6): conscription, contract enlistment, coercion, mobilisation, conversion, convicts,
+volunteer formations, defendants and foreign recruits.
 
-Quota streams (call-up decrees, mobilisation, coercion) take exactly their size, spread evenly over their
-window and shared among regions by the men of the right age; fractions of an agent carry over to the next
-week so that totals match the decrees at any scale. Contract enlistment and convict recruitment are hazards
-per eligible man. The response ladder (`manpower`, M4) raises regional bonuses, coercion, conversion and
-convict recruitment when the army is short; every stream but the decreed call-ups fills only the room the
-authorised strength leaves.
+Quota streams (call-up decrees, mobilisation, coercion, volunteer formations, defendants) take exactly their
+size, spread evenly over their window and shared among regions by the men of the right age; fractions of an
+agent carry over to the next week so that totals match the decrees at any scale. Contract enlistment draws on
+the willing (`engine.willingness`): men whose fixed rank is below their region's willing share sign at a weekly
+hazard, so supply at given terms falls as they are used up. Convict recruitment is a hazard per prisoner.
+Foreign recruits are a stock outside the person table. The response ladder (`manpower`, M4) raises regional
+bonuses, coercion, conversion and convict recruitment when the army is short; every stream but the decreed
+call-ups fills only the room the authorised strength leaves.
 """
 
 from __future__ import annotations
@@ -176,6 +179,22 @@ def _by_hazard(state, ctx, name, stream, p_region, min_age, max_age, eligible_st
     return expected
 
 
+def _sign_contracts(state: State, ctx: Context, share: np.ndarray, hazard: float, expected: float,
+                    contract_end: int) -> None:
+    """The willing of contract age sign at `hazard` (the signing hazard times the room's share)."""
+    c = ctx.params.recruitment.contract
+    lo, hi = state.age_slices(18, c.max_age.value)
+    state.ensure_soldier_capacity(int(10 * expected + 6 * math.sqrt(expected) + 1000))
+    n = willingness.enlist_willing(
+        state.army, state.people, state.n_soldiers, ctx.unit_size, lo, hi, share, np.full(len(ctx.regions), hazard),
+        ctx.keys["attributes"], ctx.keys["recruitment"], state.week, _DRAW["contract"],
+        c.willingness_age_decline.value, _training(ctx, C.CONTRACT), contract_end, state.willing_taken, state.flows,
+        state.region_flows)
+    if n < 0:
+        raise RuntimeError("soldier table overflow: more recruits than the capacity bound allowed")
+    state.n_soldiers = n
+
+
 def _response(ctx: Context, base: float, response: float, intensity: float, path: str) -> float:
     """A quantity the ladder raises: its base (dated events) plus the rung's engaged share of its response;
     a quantity pinned by --set is held fixed, so the ladder does not move it."""
@@ -225,16 +244,7 @@ def step(state: State, ctx: Context) -> None:
     state.willing_share = share  # willingness at today's terms, whether or not the army has room
     # what a region's men would sign at its bonus: its quota is judged on that, not on the room the army has
     state.expected_signed = by_region * ctx.scale
-    lo, hi = state.age_slices(18, c.max_age.value)
-    state.ensure_soldier_capacity(int(10 * expected + 6 * math.sqrt(expected) + 1000))
-    n = willingness.enlist_willing(
-        state.army, state.people, state.n_soldiers, ctx.unit_size, lo, hi, share,
-        np.full(len(ctx.regions), signing * within), ctx.keys["attributes"], ctx.keys["recruitment"], week,
-        _DRAW["contract"], c.willingness_age_decline.value, _training(ctx, C.CONTRACT), end, state.willing_taken,
-        state.flows, state.region_flows)
-    if n < 0:
-        raise RuntimeError("soldier table overflow: more recruits than the capacity bound allowed")
-    state.n_soldiers = n
+    _sign_contracts(state, ctx, share, signing * within, expected, end)
     from_money = (expected - at_floor) * within
 
     # volunteer formations (BARS reservists' battalions, regional volunteer units) sign ministry contracts
