@@ -207,7 +207,7 @@ STREAM_SERIES = {
     "soldiers_front": STOCK, "serving": STOCK, "recruits": FLOW, "killed": FLOW, "wounded": FLOW,
     "captured": FLOW, "discharged": FLOW, "pardoned": FLOW, "refusals": FLOW, "flights": FLOW, "surrenders": FLOW,
     "awol": FLOW, "desertions": FLOW, "detentions": FLOW, "penal_transfers": FLOW, "executions": FLOW,
-    "units_broken": FLOW,
+    "blocking_stops": FLOW, "units_broken": FLOW,
 }
 REGION_SERIES = {"recruits": FLOW, "killed": FLOW, "emigrants": FLOW, "arrests": FLOW, "support_private": MEAN,
                  "opposition_active": STOCK, "known_deaths": STOCK}

@@ -157,6 +157,7 @@ RUN_MEASURES: dict[str, Callable[[Run], object]] = {
     / max(per_front_week(r, "killed", "contract"), 1e-12),
     "pardoned": lambda r: _window_sum(r, "pardoned"),
     "pmc_executions": lambda r: float(r.stream("executions")["convict_pmc"].sum()),
+    "pmc_blocking_stops": lambda r: float(r.stream("blocking_stops")["convict_pmc"].sum()),
     **{f"{flow}_per_front_week": (lambda r, f=flow: per_front_week(r, f))
        for flow in ("refusals", "flights", "surrenders", "awol")},
     "contract_from_2023": lambda r: _window_sum(r, "recruits_contract", "2023-01-01"),
@@ -341,15 +342,19 @@ def f9(ens: Ensemble) -> PatternResult:
 
 
 def f6(ens: Ensemble) -> PatternResult:
-    """Convict units: a high death rate, pardons at six months, under the private company's lethal regime."""
+    """Convict units: a high death rate, pardons at six months, under the private company's lethal regime. The
+    regime shows in its blocking detachments stopping fleers; its executions are rare in storm units whose men
+    mostly die before they refuse, so at a coarse scale a run may have none (reported, not required)."""
     measures = ens.measures(DEFAULT)
     ratios = np.array([m["pmc_contract_ratio"] for m in measures])
     pardons = np.array([m["pardoned"] for m in measures])
     executions = np.array([m["pmc_executions"] for m in measures])
+    stops = np.array([m["pmc_blocking_stops"] for m in measures])
     mean, low, high = paired_interval(ratios)
-    passed = low >= 2.0 and bool((pardons > 0).all()) and executions.sum() > 0
+    passed = low >= 2.0 and bool((pardons > 0).all()) and stops.sum() > 0
     detail = (f"ratio {mean:.3g} (needs CI above 2); pardons per run min {pardons.min():,.0f}; "
-              f"convict_pmc executions per run mean {executions.mean():,.0f} (lethal regime)")
+              f"convict_pmc fleers stopped by blocking detachments per run mean {stops.mean():,.0f} and executions "
+              f"{executions.mean():,.0f} (lethal regime)")
     return PatternResult("F6", bool(passed), "convict_pmc over contract killed per front soldier-week; pardons",
                          None, low, high, detail)
 

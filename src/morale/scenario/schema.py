@@ -292,7 +292,10 @@ class Combat(Strict):
     @model_validator(mode="after")
     def _postures(self) -> Combat:
         for stream in STREAMS:
-            total = sum(getattr(getattr(self, f"{kind}_share"), stream).value for kind in ("assault", "storm", "guard"))
+            shares = [getattr(getattr(self, f"{kind}_share"), stream).value for kind in ("assault", "storm", "guard")]
+            if any(not 0 <= share <= 1 for share in shares):
+                continue  # a share outside [0, 1] is refused by its own legal bounds, which name the field
+            total = sum(shares)
             if total > 1 + 1e-9:
                 raise ValueError(f"{stream}: assault + storm + guard shares add to {total:g}; expected at most 1 (the "
                                  f"rest holds)")
