@@ -143,6 +143,7 @@ class State:
     willing_share: np.ndarray | None = None  # float64 per region: share of men aged 25 willing at today's terms
     willing_counts: np.ndarray | None = None  # float64 (region, rank bin): civilians by scaled rank at the last count
     willing_taken: np.ndarray | None = None  # float64 per region: contracts signed since the last count (agents)
+    willing_counted: int = -1  # the week the willing were last counted
     located: np.ndarray | None = None  # agents by (location, stream) at the end of last week
     war_dead: float = 0.0  # agents killed in action or executed so far
     society: Society | None = None
@@ -151,7 +152,7 @@ class State:
     recorded: dict[str, float] = field(default_factory=dict)  # this week's scalar outputs of processes
     minds_set: int = 0  # soldier rows whose mind has been drawn (rows are appended, never reused)
     units_set: int = 0  # units whose state and regime have been set
-    unit_news: np.ndarray | None = None  # float64 (4, weeks, units): punishments by unit and week (discipline)
+    unit_news: np.ndarray | None = None  # float32 (weeks, 4, units): punishments by unit and week (discipline)
 
     def ensure_soldier_capacity(self, extra: int) -> None:
         """Grow the soldier and unit tables (doubling) so that `extra` more rows fit."""

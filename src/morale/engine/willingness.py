@@ -22,18 +22,20 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR
 from morale.engine.person_table import enlist
 from morale.engine.rng import geometric_gap, uniform
 
-COUNT_EVERY_WEEKS = 13
+COUNT_EVERY_WEEKS = 26  # a pass reads every man of contract age: twice a year, signing subtracted in between
 RANK_STREAM = 60  # the attributes key's draw stream of a man's rank
 REFERENCE_AGE = 25.0
-# rank bins: 0, then log-spaced from 1e-6 to 1 (a willing share is a small number in most regions)
-EDGES = np.concatenate([[0.0], np.geomspace(1e-6, 1.0, 240)])
+# rank bins: [0, 1e-6), then log-spaced from 1e-6 to 1 (a willing share is a small number in most regions)
+SMALLEST, N_LOG_BINS = 1e-6, 239
+EDGES = np.concatenate([[0.0], np.geomspace(SMALLEST, 1.0, N_LOG_BINS + 1)])
+LOG_STEP = -math.log(SMALLEST) / N_LOG_BINS
 
 
 @njit(cache=True)
@@ -43,18 +45,22 @@ def _scaled_rank(attributes_key, person, age_years, decline):
     return u * math.exp(decline * max(age_years - REFERENCE_AGE, 0.0) / 10.0)
 
 
-@njit(cache=True)
-def count_by_rank(status, birth_week, lo, hi, week, attributes_key, decline, edges):
-    """Civilians of rows lo[r]:hi[r] by scaled-rank bin (ranks of 1 and above are never willing)."""
-    n_bins = len(edges) - 1
-    counts = np.zeros((len(lo), n_bins))
-    for r in range(len(lo)):
+@njit(cache=True, parallel=True)
+def count_by_rank(status, birth_week, lo, hi, week, attributes_key, decline):
+    """Civilians of rows lo[r]:hi[r] by scaled-rank bin of `EDGES` (ranks of 1 and above are never willing).
+    Regions are counted in parallel, each by one thread in row order, so the counts do not depend on threads."""
+    counts = np.zeros((len(lo), N_LOG_BINS + 1))
+    for r in prange(len(lo)):
         for i in range(lo[r], hi[r]):
             if status[i] != C.CIVILIAN:
                 continue
             v = _scaled_rank(attributes_key, i, (week - birth_week[i]) / WEEKS_PER_YEAR, decline)
-            if v < 1.0:
-                counts[r, np.searchsorted(edges, v, side="right") - 1] += 1.0
+            if v >= 1.0:
+                continue
+            if v < SMALLEST:
+                counts[r, 0] += 1.0
+            else:  # the log-spaced bin holding v (edges[b] <= v < edges[b + 1])
+                counts[r, min(int((math.log(v) - math.log(SMALLEST)) / LOG_STEP) + 1, N_LOG_BINS)] += 1.0
     return counts
 
 
@@ -71,10 +77,14 @@ def scaled_ranks(persons, birth_week, week, attributes_key, decline):
 def pool(counts: np.ndarray, taken: np.ndarray, share: np.ndarray) -> np.ndarray:
     """Willing civilians (agents) per region at willing share `share`: counted civilians with a scaled rank
     below it (linear within a bin), less those who signed since the count."""
-    below = np.cumsum(counts, axis=1)
-    below = np.concatenate([np.zeros((len(counts), 1)), below], axis=1)
     share = np.clip(share, 0.0, 1.0)
-    out = np.array([np.interp(s, EDGES, row) for s, row in zip(share, below)])
+    safe = np.maximum(share, SMALLEST)
+    b = np.where(share < SMALLEST, 0, np.minimum((np.log(safe) - math.log(SMALLEST)) / LOG_STEP + 1, N_LOG_BINS)
+                 .astype(np.int64))
+    inside = np.clip((share - EDGES[b]) / (EDGES[b + 1] - EDGES[b]), 0.0, 1.0)
+    rows = np.arange(len(counts))
+    below = np.cumsum(counts, axis=1) - counts  # civilians in the bins before each bin
+    out = below[rows, b] + inside * counts[rows, b]
     return np.maximum(out - taken, 0.0)
 
 

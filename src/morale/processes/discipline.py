@@ -267,19 +267,20 @@ def _drift(unit_state, unit_regime, unit_stream, unit_members, n_units, week, ke
 
 def _record_punishments(state: State, n_units: int, unit_penal: np.ndarray, lag: int) -> np.ndarray:
     """Keep this week's punishments, catches and refusers-and-fleers per unit, and return those of `lag`
-    weeks ago (what is heard now; zero before the run had that many weeks)."""
-    capacity = len(state.unit_stream)
-    if state.unit_news is None or state.unit_news.shape[2] < capacity:
-        grown = np.zeros((4, NEWS_WEEKS, capacity))
+    weeks ago (what is heard now; zero before the run had that many weeks). The ring holds the units raised so
+    far (doubling as more are raised), in float32: the counts are small whole numbers of agents."""
+    if state.unit_news is None or state.unit_news.shape[2] < n_units:
+        size = max(n_units, 1024 if state.unit_news is None else 2 * state.unit_news.shape[2])
+        grown = np.zeros((NEWS_WEEKS, 4, size), np.float32)
         if state.unit_news is not None:
             grown[:, :, : state.unit_news.shape[2]] = state.unit_news
         state.unit_news = grown
-    now = state.unit_news[:, state.week % NEWS_WEEKS]
+    now = state.unit_news[state.week % NEWS_WEEKS]
     now[N_EXECUTED, :n_units] = state.unit_state[C.U_EXECUTIONS_WEEK, :n_units]
     now[N_PENAL, :n_units] = unit_penal[:n_units]
     now[N_CAUGHT, :n_units] = state.unit_state[C.U_CAUGHT_WEEK, :n_units]
     now[N_DEFECTORS, :n_units] = state.unit_state[C.U_DEFECTORS_WEEK, :n_units]
-    return state.unit_news[:, (state.week - min(lag, NEWS_WEEKS - 1)) % NEWS_WEEKS]
+    return state.unit_news[(state.week - min(lag, NEWS_WEEKS - 1)) % NEWS_WEEKS]
 
 
 def army_news(state: State, ctx: Context) -> tuple[float, float]:

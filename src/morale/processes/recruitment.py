@@ -120,12 +120,13 @@ def _economic_index(ctx: Context, regional_bonus, wage, unemployment, poverty) -
 def willing_pool(state: State, ctx: Context, share: np.ndarray) -> np.ndarray:
     """Willing civilians (agents) of contract age per region at willing share `share`, recounted every
     `willingness.COUNT_EVERY_WEEKS`."""
-    if state.willing_counts is None or state.week % willingness.COUNT_EVERY_WEEKS == 0:
+    if state.willing_counted < 0 or state.week - state.willing_counted >= willingness.COUNT_EVERY_WEEKS:
         c = ctx.params.recruitment.contract
         lo, hi = state.age_slices(18, c.max_age.value)
         state.willing_counts = willingness.count_by_rank(
             state.status, state.birth_week, lo, hi, state.week, ctx.keys["attributes"],
-            c.willingness_age_decline.value, willingness.EDGES)
+            c.willingness_age_decline.value)
+        state.willing_counted = state.week
         state.willing_taken[:] = 0.0
     return willingness.pool(state.willing_counts, state.willing_taken, share)
 
