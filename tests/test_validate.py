@@ -45,8 +45,11 @@ def test_long_run_checks_catch_a_broken_run():
     assert long_run_problems(run) == []
     run.series.loc[run.series.index[-60]:, "soldiers_front"] = 0.0
     run.series.iloc[3, 0] = np.nan
+    run.series.loc[run.series.index[-60]:, "support_private"] = 1.0
+    run.series.loc[run.series.index[-60]:, "shortfall_pressure"] = 1.0  # the ladder at its top: an outcome
     problems = " ".join(long_run_problems(run))
     assert "soldiers_front pinned at 0" in problems and "non-finite" in problems
+    assert "support_private pinned at 1" in problems and "shortfall_pressure" not in problems
 
 
 def test_paired_interval():

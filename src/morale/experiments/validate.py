@@ -28,8 +28,11 @@ from morale.engine.simulation import ConservationError
 from morale.results.run import Run
 
 LONG_END = "2042-12-31"
-SHARE_SERIES = ("shortfall_pressure", "support_private", "support_polled", "support_continue_polled",
-                "legitimacy_mean", "hardship_mean", "ban_coverage")
+SHARE_SERIES = ("support_private", "support_polled", "support_continue_polled", "legitimacy_mean", "hardship_mean",
+                "ban_coverage")
+# the response ladder is bounded by design; at its top it is the state's answer to a war that uses up the willing
+# (issue 12), an outcome F10 reports, not a runaway it forbids
+LADDER = "shortfall_pressure"
 DEFAULT = "russia-2022"
 VALIDATION_SHARE = 0.9
 KIND = {"F1": "validation", "F2": "validation", "F3": "verification", "F4": "validation", "F5": "validation",
@@ -174,6 +177,7 @@ RUN_MEASURES: dict[str, Callable[[Run], object]] = {
     "mobilisation_spike": lambda r: _window_mean(r, "emigrants", "2022-09-21", "2022-10-12")
     / max(_window_mean(r, "emigrants", "2022-07-01", "2022-09-14"), 1e-9),
     "problems": lambda r: long_run_problems(r),
+    "ladder_top_last_year": lambda r: float((r.series[LADDER].iloc[-52:] >= 1.0).all()),
 }
 MEASURES = (*RUN_MEASURES, "conservation_error")
 
@@ -375,7 +379,7 @@ def long_run_problems(run: Run) -> list[str]:
     for name in SHARE_SERIES:
         if (last_year[name] >= 1.0).all():
             problems.append(f"{name} pinned at 1")
-        if name != "shortfall_pressure" and (last_year[name] <= 0.0).all():
+        if (last_year[name] <= 0.0).all():
             problems.append(f"{name} pinned at 0")
     return problems
 
@@ -386,7 +390,9 @@ def f10(ens: Ensemble) -> PatternResult:
     measures = ens.measures(DEFAULT, end=LONG_END, scale=coarse)
     for i, m in enumerate(measures):
         problems += [f"run {i}: {p}" for p in m["problems"]]
+    top = sum(m["ladder_top_last_year"] for m in measures)
     detail = "; ".join(problems) if problems else f"{len(measures)} runs to {LONG_END} at scale {coarse:g}: clean"
+    detail += f" (reported, not required: the ladder at its top through the last year in {top:.0f} of {len(measures)})"
     return PatternResult("F10", not problems, "conservation, finiteness, no stock pinned, 2022-2042",
                          None, None, None, detail)
 
