@@ -85,17 +85,7 @@ def enlist_by_hazard(army, people, n_soldiers, unit_size, lo, hi, p_region, elig
     capacity = army[0].shape[1]
     status, region = people[0], people[3]
     for r in range(len(lo)):
-        p = p_region[r]
-        if p <= 0.0 or hi[r] <= lo[r]:
-            continue
-        log_q = math.log1p(-min(p, 0.999999))
-        i = lo[r] - 1
-        counter = 0
-        while True:
-            i += geometric_gap(uniform(key, week, draw_stream * 4096 + r, counter), log_q) + 1
-            counter += 1
-            if i >= hi[r]:
-                break
+        for i in hazard_hits(lo[r], hi[r], p_region[r], key, week, draw_stream * 4096 + r):
             if status[i] != eligible_status:
                 continue
             if n_soldiers >= capacity:

@@ -26,8 +26,8 @@ from numba import njit, prange
 
 from morale.engine import codes as C
 from morale.engine.calendar import WEEKS_PER_YEAR
-from morale.engine.person_table import enlist
-from morale.engine.rng import geometric_gap, uniform
+from morale.engine.person_table import enlist, hazard_hits
+from morale.engine.rng import uniform
 
 COUNT_EVERY_WEEKS = 26  # a pass reads every man of contract age: twice a year, signing subtracted in between
 RANK_STREAM = 60  # the attributes key's draw stream of a man's rank
@@ -96,17 +96,9 @@ def enlist_willing(army, people, n_soldiers, unit_size, lo, hi, share, hazard, a
     capacity = army[0].shape[1]
     status, region, birth_week = people[0], people[3], people[4]
     for r in range(len(lo)):
-        p = hazard[r]
-        if p <= 0.0 or share[r] <= 0.0 or hi[r] <= lo[r]:
+        if share[r] <= 0.0:
             continue
-        log_q = math.log1p(-min(p, 0.999999))
-        i = lo[r] - 1
-        counter = 0
-        while True:
-            i += geometric_gap(uniform(key, week, draw_stream * 4096 + r, counter), log_q) + 1
-            counter += 1
-            if i >= hi[r]:
-                break
+        for i in hazard_hits(lo[r], hi[r], hazard[r], key, week, draw_stream * 4096 + r):
             if status[i] != C.CIVILIAN:
                 continue
             if _scaled_rank(attributes_key, i, (week - birth_week[i]) / WEEKS_PER_YEAR, decline) >= share[r]:

@@ -185,9 +185,8 @@ HORIZON_ASSUMPTIONS = (
     "more than the failure share of the war zone (the requirement fails: that far short for 13 weeks with the "
     "response ladder at its top rung). The years left divide each pool by the last year's draw on it: men of "
     "call-up age who never served, reservists up to the mobilisation age, prisoners, and for contracts the "
-    "willing, the civilians of contract age expected to enlist before the age limit if today's weekly "
-    "probability held (every man of a region alike: willingness is not yet a fixed trait that runs out). "
-    "Caps: 520 weeks, 100 years.</p>")
+    "willing, the civilians of contract age whose terms today's contract meets (a fixed trait of each man, so "
+    "signing uses them up and only new cohorts and better terms add to them). Caps: 520 weeks, 100 years.</p>")
 
 
 def _horizons_table(series: pd.DataFrame) -> str:
