@@ -8,8 +8,11 @@ traceback, and the experiment goes on. Two models:
   built-in name or a resolved scenario dict (picklable, so remote Dask workers need no files) with the
   experiment's what-ifs (--set pins) already applied; a run's own parameter values (drawn or swept) are base
   values, so dated events still apply on top of them (README, "What-if semantics");
+  With `measures` (a picklable module-level function `measures(run) -> dict[str, float]`), outcomes that name
+  one of its keys are read from it (the observables of a calibration, which need more than one series);
 - `FunctionModel`: any picklable Python function `fn(**params) -> float | dict[str, float]` (for tests and
-  for analysing something other than the simulator, e.g. the Ishigami function).
+  for analysing something other than the simulator, e.g. the Ishigami function). With `seeded`, it is called
+  as `fn(**params, seed=S, replicate=r)`, so a stochastic toy model draws its noise from the run's seed.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class SimulatorModel:
     scale: float | None = None
     end: str | None = None
     overrides: tuple[tuple[str, Any], ...] = ()  # the --set pins, already applied to `scenario` (a record)
+    measures: Callable[[Any], dict[str, float]] | None = None
 
     def known_outcomes(self) -> list[str]:
         from morale.engine.recorder import SERIES
@@ -43,6 +47,7 @@ class SimulatorModel:
 class FunctionModel:
     fn: Callable[..., Any]
     outputs: tuple[str, ...] = ("y",)
+    seeded: bool = False
 
     def known_outcomes(self) -> list[str]:
         return list(self.outputs)
@@ -82,7 +87,10 @@ def execute(task: Task) -> dict[str, Any]:
 
 def _execute_function(task: Task, result: dict[str, Any]) -> None:
     _single_thread()
-    value = task.model.fn(**{k: _plain(v) for k, v in task.params.items()})
+    params = {k: _plain(v) for k, v in task.params.items()}
+    if task.model.seeded:
+        params.update(seed=task.seed, replicate=task.replicate)
+    value = task.model.fn(**params)
     values = value if isinstance(value, dict) else {task.model.outputs[0]: value}
     result["outcomes"] = {name: _plain_value(values[name]) for name in task.outcomes}
 
@@ -98,7 +106,10 @@ def _execute_simulator(task: Task, result: dict[str, Any]) -> None:
                      base=dict(task.params) or None)
     series = run.series
     kinds = {name: SERIES[name][0] for name in series.columns if name in SERIES}
-    result["outcomes"] = evaluate_all(parse_outcomes(task.outcomes, list(series.columns)), series, kinds)
+    measured = model.measures(run) if model.measures is not None else {}
+    texts = [t for t in task.outcomes if t not in measured]
+    result["outcomes"] = {**evaluate_all(parse_outcomes(texts, list(series.columns)), series, kinds),
+                          **{t: _plain_value(measured[t]) for t in task.outcomes if t in measured}}
     result["summary"] = summarise(series, kinds)
     if task.keep_series:
         result["series"] = {"dates": series.index.values.astype("datetime64[ns]"), "columns": list(series.columns),

@@ -1,0 +1,1 @@
+"""Calibration by history matching: observation models, emulators, waves, the calibrated sample."""
