@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from morale.classic.cli import classic_app
-from morale.cli_common import OneLineErrors, UserError, check_date, check_scale, console, guarded, table
+from morale.cli_common import OneLineErrors, UserError, check_date, check_scale, console, fail, guarded, table, warn
 from morale.experiments.cli import experiment_commands
 
 app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its soldiers.", cls=OneLineErrors,
@@ -146,12 +146,28 @@ def show(scenario: str = typer.Argument("russia-2022"),
         _print_rows(f"{resolved.name}: {len(rows)} events", rows, as_json)
         return
     rows = scenario_rows(resolved)
+    guarded(lambda: _mark_calibration(resolved.name, rows))
     if grep:
         rows = [r for r in rows if grep.lower() in f"{r['parameter']} {r['source']}".lower()]
     _print_rows(f"{resolved.name}: {resolved.description}", rows, as_json)
     if not as_json:
         for line in describe_changes(resolved):
             console().print(f"what-if: {line}", markup=False)
+
+
+def _mark_calibration(name: str, rows: list[dict]) -> None:
+    """A `calibration` column when a calibrated sample is shipped for the scenario (morale calibrate)."""
+    from morale.calibration.shipped import StaleCalibration, calibration_marks, check_fresh
+
+    marks = calibration_marks(name)
+    if not marks:
+        return
+    try:
+        check_fresh(name)
+    except StaleCalibration as err:
+        warn(f"{err}".replace("--calibrated: ", ""))
+    for row in rows:
+        row["calibration"] = marks.get(row["parameter"], "")
 
 
 def scenario_rows(resolved) -> list[dict]:
@@ -216,6 +232,9 @@ def validate(
     end: str = typer.Option(None, help="last date of every run (default: each pattern's)"),
     robust: int = typer.Option(None, min=2, help="check each pattern on N Latin-hypercube draws of the ranged "
                                                  "parameters; report the share of draws in which it holds"),
+    calibrated: bool = typer.Option(False, help="with --draws: draw from the shipped calibrated sample instead "
+                                                "of the ranges"),
+    draws: int = typer.Option(None, min=2, help="number of draws for --calibrated (or --robust N)"),
     scheduler: str = typer.Option("processes", help="inprocess, processes, local (Dask) or tcp://HOST:PORT"),
     workers: int = typer.Option(None, help="worker processes (default: all cores)"),
     out: Path = typer.Option(None, help="experiment folder: checkpoint every run (resumable)"),
@@ -251,14 +270,22 @@ def validate(
 
     options = dict(runs=runs, scale=scale, seed=seed, end=end, scheduler=scheduler, workers=workers, out=out,
                    resume=resume, force=force)
+    if calibrated and robust:
+        fail("--calibrated and --robust: got both; expected --calibrated --draws N (the calibrated sample) or "
+             "--robust N (the ranges)")
+    if calibrated and not draws:
+        fail("--calibrated: got no --draws; expected --draws N (at least 2)")
+    robust = robust or draws
     if robust:
-        summary, by_draw = guarded(lambda: folder_errors(lambda: validate_robust(chosen, draws=robust, **options)))
+        summary, by_draw = guarded(lambda: folder_errors(lambda: validate_robust(chosen, draws=robust,
+                                                                                calibrated=calibrated, **options)))
         if out is not None:
             by_draw.to_parquet(out / "robust.parquet", index=False)
         if as_json:
             sys.stdout.write(json.dumps([r.as_dict() for r in summary], indent=2) + "\n")
         else:
-            view = table(f"patterns over {robust} Latin-hypercube draws ({runs} paired runs each, scale "
+            where = "calibrated draws" if calibrated else "Latin-hypercube draws"
+            view = table(f"patterns over {robust} {where} ({runs} paired runs each, scale "
                          f"{scale:g}, seed {seed})", ["pattern", "kind", "held in", "share", "pass", "failing draws"])
             for r in summary:
                 view.add_row(r.pattern, r.kind, f"{r.held}/{r.draws}", f"{r.share:.0%}",

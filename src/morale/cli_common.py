@@ -97,6 +97,7 @@ def _one_line_warning(message, category, filename, lineno, file=None, line=None)
 
 def user_errors() -> tuple[type[Exception], ...]:
     """Every exception class that carries a one-line message meant for the user."""
+    from morale.calibration.shipped import CalibrationMissing, StaleCalibration
     from morale.experiments.executors import SchedulerError
     from morale.experiments.outcomes import OutcomeError
     from morale.experiments.parameters import ParameterError
@@ -105,7 +106,7 @@ def user_errors() -> tuple[type[Exception], ...]:
     from morale.scenario.loader import ScenarioError
 
     return (ScenarioError, OutputExistsError, UserError, OutcomeError, ParameterError, ExperimentFolderError,
-            SchedulerError)
+            SchedulerError, CalibrationMissing, StaleCalibration)
 
 
 def guarded(action: Callable[[], T]) -> T:

@@ -57,6 +57,8 @@ def ensemble(
     scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
     runs: int = typer.Option(20, min=1, help="number of runs"),
     uncertainty: bool = typer.Option(False, help="draw every ranged parameter from its distribution, per run"),
+    calibrated: bool = typer.Option(False, help="draw each run's parameters from the scenario's shipped "
+                                                "calibrated sample (`morale calibrate`)"),
     scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
     out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
     workers: int = WORKERS, seed: int = SEED,
@@ -69,7 +71,7 @@ def ensemble(
     result = _guard(lambda: run_ensemble(scenario, runs=runs, seed=seed, uncertainty=uncertainty, scale=scale,
                                          end=end, overrides=set_ or None, outcomes=outcome or None, out=folder,
                                          resume=resume, force=force, scheduler=scheduler, workers=workers,
-                                         progress=True))
+                                         progress=True, calibrated=calibrated))
     ok = result.runs[result.runs["status"] == "ok"]
     columns = result.outcomes or ["killed", "recruits", "soldiers_front"]
     table = Table(title=f"ensemble {result.spec['scenario']}: {len(ok)} of {len(result.runs)} runs finished")
@@ -190,3 +192,46 @@ def sensitivity(
             table.add_row(*[f"{row[c]:,.4g}" if isinstance(row[c], float) else str(row[c]) for c in columns])
         console().print(table)
     console().print(f"experiment folder: [bold]{result.folder}[/] (indices.parquet, runs.parquet, sensitivity.png)")
+
+
+@experiment_commands.command()
+def calibrate(
+    scenario: str = typer.Argument("russia-2022", help="built-in scenario name or TOML file"),
+    points: int = typer.Option(500, min=10, help="runs per wave (design points)"),
+    waves: int = typer.Option(4, min=1, help="at most this many waves (fewer when the space stops shrinking)"),
+    replicates: int = typer.Option(4, min=2, help="seeds at each replicated point (stochastic variance)"),
+    replicated_points: int = typer.Option(25, min=2, help="points per wave run with every replicate seed"),
+    trajectories: int = typer.Option(4, min=2, help="Morris trajectories of the screening"),
+    keep: int = typer.Option(20, min=1, help="at most this many parameters are history-matched"),
+    param: list[str] = typer.Option(None, "--param", help="screen only these ranged parameters (repeatable)"),
+    cutoff: float = typer.Option(3.0, min=0.5, help="rule a point out when its second-largest implausibility "
+                                                    "exceeds this"),
+    discrepancy: float = typer.Option(0.1, min=0.0, help="model discrepancy sd as a share of each observed value "
+                                                         "(where its observation model gives none)"),
+    loo_share: float = typer.Option(0.95, min=0.5, max=1.0, help="use an emulator only when this share of its "
+                                                                 "leave-one-out standardised errors lie within +-2"),
+    scale: float = SCALE, end: str = END, set_: list[str] = SET,
+    out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
+    workers: int = WORKERS, seed: int = SEED,
+) -> None:
+    """History matching in waves: screening, emulators, implausibility; writes the not-ruled-out sample."""
+    from morale.calibration.calibrate import calibrate as run_calibrate
+
+    folder = out or _default_out("calibrate", scenario, seed)
+    _guard(lambda: _check(scale, end, scheduler, workers))
+    result = _guard(lambda: run_calibrate(scenario, scale=scale, end=end, overrides=set_ or None, points=points,
+                                          waves=waves, replicates=replicates, replicated_points=replicated_points,
+                                          trajectories=trajectories, keep=keep, params=param or None, seed=seed,
+                                          out=folder, resume=resume, force=force, scheduler=scheduler,
+                                          workers=workers, progress=True, cutoff=cutoff, discrepancy=discrepancy,
+                                          loo_share=loo_share))
+    match = result.match
+    view = Table(title=f"calibration of {scenario}: {len(match.sample)} runs not ruled out ({match.stopped})")
+    for column in ("wave", "runs", "valid emulators", "volume not ruled out"):
+        view.add_column(column, justify="right")
+    for row in match.waves.to_dict("records"):
+        view.add_row(str(row["wave"]), str(row["runs"]), f"{row['valid_emulators']} of {row['emulators']}",
+                     f"{row.get('volume_share', float('nan')):.3g}")
+    console().print(view)
+    console().print(f"experiment folder: [bold]{result.folder}[/] (sample.parquet, identification.csv, targets.csv, "
+                    f"screening.csv, report.html)")

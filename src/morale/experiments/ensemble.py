@@ -4,7 +4,9 @@ Run i uses `SeedSequence(seed, spawn_key=(i,))`, so `morale run --seed S --repli
 (with `--uncertainty`, give the run's drawn parameters, recorded in `runs.parquet`, as base values:
 `morale.run(..., base={...})`; `--set` would pin them and drop the dated events that change them). Seeds are
 never reused. With `uncertainty`, every ranged parameter not fixed by an override is drawn, once per run, from
-the run's own stream (`parameters.draw_run`).
+the run's own stream (`parameters.draw_run`). With `calibrated`, run i takes one parameter set of the scenario's
+shipped calibrated sample (`morale.calibration.shipped`), chosen from the same stream: the bands are then
+those the data allow, not those of the conventional ranges.
 
 The folder gets `quantiles.parquet` (per-week 5/25/50/75/95% quantiles of every series: columns date, q,
 one per series), `runs.parquet` (per run: seed, replicate, status, drawn parameters, outcomes and a compact
@@ -102,23 +104,28 @@ def ensemble(scenario: str | Path | dict = "russia-2022", runs: int = 20, seed: 
              scale: float | None = None, end: str | None = None, overrides: dict | list[str] | None = None,
              outcomes: list[str] | None = None, out: str | Path | None = None, resume: bool = False,
              force: bool = False, scheduler: str = "processes", workers: int | None = None,
-             progress: bool = False) -> Ensemble:
+             progress: bool = False, calibrated: bool = False) -> Ensemble:
     """Run an ensemble (see the module docstring) and return its results; `out` is the experiment folder."""
     from morale.results.run import scenario_toml
 
     if runs < 1:
         raise ValueError(f"--runs: got {runs}; expected at least 1")
+    if uncertainty and calibrated:
+        raise ValueError("--uncertainty and --calibrated: got both; expected one (ranges or the calibrated sample)")
     model, resolved = resolve_model(scenario, scale, end, overrides)
     parsed = parse_outcomes(outcomes, model.known_outcomes())
     check_outcome_dates(parsed, resolved.start, resolved.end)
     drawn = [p for name, p in ranged_parameters(resolved).items() if name not in dict(model.overrides)] \
         if uncertainty else []
+    sample = _calibrated_sample(resolved.name, dict(model.overrides)) if calibrated else None
     spec = {"kind": "ensemble", **model_spec(model, resolved), "runs": runs, "seed": seed,
             "uncertainty": uncertainty, "drawn": [p.name for p in drawn], "outcomes": [o.text for o in parsed]}
+    if calibrated:  # only when set, so the folders of earlier ensembles still resume
+        spec["calibrated"] = {"parameters": list(sample.columns), "rows": len(sample)}
     store = open_store(out, spec, resume, force, changes=what_if(resolved))
     (store.folder / "scenario.toml").write_text(scenario_toml(resolved), encoding="utf-8")
     tasks = [Task(key=f"{i:05d}", model=model, seed=seed, replicate=i,
-                  params=draw_run(drawn, seed, i) if drawn else {}, outcomes=tuple(o.text for o in parsed),
+                  params=_run_parameters(drawn, sample, seed, i), outcomes=tuple(o.text for o in parsed),
                   keep_series=True, labels={"run": i})
              for i in range(runs)]
     records = run_tasks(tasks, store, scheduler, workers, progress, title=f"ensemble {resolved.name}")
@@ -130,6 +137,22 @@ def ensemble(scenario: str | Path | dict = "russia-2022", runs: int = 20, seed: 
     result.plot(path=store.folder / "bands.png")
     write_report(result, store.folder / "report.html")
     return result
+
+
+def _calibrated_sample(name: str, pinned: dict) -> pd.DataFrame:
+    """The shipped sample without the parameters an override pins (the override wins, as with ranges)."""
+    from morale.calibration.shipped import calibrated_sample
+
+    sample = calibrated_sample(name)
+    return sample[[c for c in sample.columns if c not in pinned]]
+
+
+def _run_parameters(drawn, sample: pd.DataFrame | None, seed: int, i: int) -> dict[str, float]:
+    if sample is not None:
+        from morale.calibration.shipped import draw_calibrated
+
+        return draw_calibrated(sample, seed, i)
+    return draw_run(drawn, seed, i) if drawn else {}
 
 
 def runs_table(tasks: list[Task], records: dict[str, dict]) -> pd.DataFrame:
@@ -242,6 +265,14 @@ def failures_html(runs: pd.DataFrame) -> str:
     return "<h2>Failed runs</h2>" + failed[columns].to_html(index=False)
 
 
+def _calibrated_text(spec: dict) -> str:
+    made = spec.get("calibrated")
+    if not made:
+        return ""
+    return (f", parameters drawn from the calibrated sample ({made['rows']} sets of {len(made['parameters'])} "
+            f"parameters; the bands are those the calibration data allow)")
+
+
 def write_report(ens: Ensemble, path: Path) -> None:
     import matplotlib.pyplot as plt
 
@@ -253,7 +284,8 @@ def write_report(ens: Ensemble, path: Path) -> None:
     table = ok[columns].describe(percentiles=[0.05, 0.25, 0.5, 0.75, 0.95]).T if len(ok) else pd.DataFrame()
     parts = [f"<h1>Ensemble: {html.escape(ens.spec['scenario'])}</h1>",
              f"<p>{len(ens.runs)} runs, seed {ens.spec['seed']}, scale {ens.spec['scale']}, "
-             f"uncertainty {ens.spec['uncertainty']}: {len(ok)} finished, {len(ens.runs) - len(ok)} failed.</p>",
+             f"uncertainty {ens.spec['uncertainty']}{_calibrated_text(ens.spec)}: {len(ok)} finished, "
+             f"{len(ens.runs) - len(ok)} failed.</p>",
              provenance_section(ens.folder, ens.spec.get("overrides")),
              "<h2>Bands</h2>", figure_html(fig), "<h2>Outcomes over runs (run totals or last values)</h2>",
              table.to_html(), failures_html(ens.runs)]

@@ -87,6 +87,8 @@ def parse_outcome(text: str, known: list[str] | None = None) -> Outcome:
 
         known = list(SERIES)
     whole = text.strip()
+    if whole in known:  # a series, or a model's own measure named as it is (an observation id, say)
+        return Outcome(whole, whole)
     if match := _CALL.match(whole):
         fn, name, window = match["fn"], match["name"], match["window"]
         if fn not in REDUCERS:

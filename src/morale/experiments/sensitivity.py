@@ -44,7 +44,7 @@ from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
 from morale.experiments.parameters import Uncertain, from_unit, ranged_parameters
 from morale.experiments.runner import open_store, run_tasks
 from morale.experiments.store import write_parquet
-from morale.experiments.tasks import FunctionModel
+from morale.experiments.tasks import FunctionModel, SimulatorModel
 
 METHODS = ("morris", "sobol")
 MORRIS_LEVELS = 4
@@ -81,10 +81,11 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
                 overrides: dict | list[str] | None = None, outcomes: list[str] | None = None,
                 out: str | Path | None = None, resume: bool = False, force: bool = False,
                 scheduler: str = "processes", workers: int | None = None, progress: bool = False,
-                model: FunctionModel | None = None, parameters: list[Uncertain] | None = None,
-                dummy: bool = False) -> Sensitivity:
+                model: FunctionModel | SimulatorModel | None = None, parameters: list[Uncertain] | None = None,
+                dummy: bool = False, resolved=None) -> Sensitivity:
     """`samples` is SALib's N: Morris makes N trajectories (N(D+1) points), Sobol N(D+2) points (D counts the
-    dummy when `dummy` is set: a parameter named "dummy" on [0, 1] that the model never reads)."""
+    dummy when `dummy` is set: a parameter named "dummy" on [0, 1] that the model never reads). A prepared
+    `model` is analysed over `parameters`; a `SimulatorModel` comes with its `resolved` scenario."""
     if method not in METHODS:
         raise ValueError(f"--method: got {method!r}; expected morris or sobol")
     if model is None:
@@ -95,7 +96,7 @@ def sensitivity(scenario: str | Path | dict = "russia-2022", method: str = "morr
             fixed = dict(model.overrides)
             uncertain = [p for name, p in ranged_parameters(resolved).items() if name not in fixed]
     else:
-        resolved, uncertain = None, list(parameters or [])
+        uncertain = list(parameters or [])
     if len(uncertain) < 2:
         raise ValueError("--param: expected at least two parameters with a range")
     if dummy and any(p.name == DUMMY for p in uncertain):

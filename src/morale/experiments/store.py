@@ -90,7 +90,7 @@ class Store:
             manifest = {"format": FORMAT, "spec_hash": spec_hash(self.spec), "spec": self.spec}
             if self.provenance is not None:
                 manifest["provenance"] = self.provenance
-            _atomic_write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str))
+            atomic_write(manifest_path, json.dumps(manifest, indent=2, sort_keys=True, default=str))
         else:
             self.reconcile()
 
@@ -162,7 +162,7 @@ class Store:
             pq.write_table(table, tmp, compression="zstd")
             os.replace(tmp, self.series_path(key))
         _test_kill(self._saved, "series")
-        _atomic_write(self.record_path(key), json.dumps(record, sort_keys=True))
+        atomic_write(self.record_path(key), json.dumps(record, sort_keys=True))
         _test_kill(self._saved, "record")
         self.log({"event": "run", "key": key, "status": record["status"], **(log_event or {})})
         _test_kill(self._saved, "log")
@@ -242,7 +242,7 @@ def _test_kill(saved: int, point: str) -> None:
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

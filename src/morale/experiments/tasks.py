@@ -36,11 +36,12 @@ class SimulatorModel:
     end: str | None = None
     overrides: tuple[tuple[str, Any], ...] = ()  # the --set pins, already applied to `scenario` (a record)
     measures: Callable[[Any], dict[str, float]] | None = None
+    measure_names: tuple[str, ...] = ()  # the keys `measures` returns, known before any run
 
     def known_outcomes(self) -> list[str]:
         from morale.engine.recorder import SERIES
 
-        return list(SERIES)
+        return [*SERIES, *self.measure_names]
 
 
 @dataclass(frozen=True)

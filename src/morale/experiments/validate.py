@@ -469,16 +469,31 @@ def robust_draws(n: int, seed: int) -> tuple[list[str], list[dict[str, float]]]:
     return [p.name for p in params], latin_hypercube(params, n, seed)
 
 
+def calibrated_draws(n: int, seed: int) -> tuple[list[str], list[dict[str, float]]]:
+    """N parameter sets of the default scenario's shipped calibrated sample (distinct while the sample lasts)."""
+    from morale.calibration.shipped import calibrated_sample
+    from morale.experiments.parameters import DESIGN_TAG
+
+    sample = calibrated_sample(DEFAULT)
+    rng = np.random.default_rng(np.random.SeedSequence([seed, DESIGN_TAG]))
+    rows = rng.choice(len(sample), size=n, replace=n > len(sample))
+    values = sample.to_numpy(dtype=np.float64)
+    return list(sample.columns), [dict(zip(sample.columns, map(float, values[r]))) for r in rows]
+
+
 def validate_robust(names: list[str], draws: int = 50, runs: int = 4, scale: float = 20, seed: int = 0,
                     end: str | None = None, scheduler: str = "processes", workers: int | None = None,
-                    out=None, resume: bool = False, force: bool = False):
-    """Each pattern on `draws` Latin-hypercube draws (each an ensemble of `runs` paired runs).
+                    out=None, resume: bool = False, force: bool = False, calibrated: bool = False):
+    """Each pattern on `draws` Latin-hypercube draws (each an ensemble of `runs` paired runs); with `calibrated`,
+    on draws from the shipped calibrated sample instead (the region the data allow, not the prior box).
 
     Returns (per-pattern summary, per-draw table: draw, parameter values, pattern -> held)."""
     order = [n for n in PATTERNS if n in names]
-    param_names, points = robust_draws(draws, seed)
+    param_names, points = calibrated_draws(draws, seed) if calibrated else robust_draws(draws, seed)
     spec = {"kind": "validate-robust", "patterns": order, "draws": draws, "runs": runs, "scale": scale,
             "seed": seed, "end": end, "measures": list(MEASURES)}
+    if calibrated:  # only when set, so earlier robust folders still resume
+        spec["calibrated"] = True
     store = _store(out, spec, resume, force)
     ensembles = [Ensemble(runs, scale, seed, end, scheduler, workers, store, overrides=point, label=f"d{d:03d}-")
                  for d, point in enumerate(points)]
