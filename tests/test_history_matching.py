@@ -75,6 +75,40 @@ def test_smooth_function_passes_loo_and_predicts_new_points():
     assert diagnostics["valid"] and len(diagnostics["length_scales"]) == 2
 
 
+def test_hyperparameters_from_a_subsample_condition_on_every_run(monkeypatch):
+    """Past HYPER_POINTS runs the length scales are learned on a seeded subsample; the GP still holds all runs."""
+    import morale.calibration.emulator as emulator
+
+    monkeypatch.setattr(emulator, "HYPER_POINTS", 40)
+    rng = np.random.default_rng(3)
+    unit = rng.random((120, 2))
+    y = _smooth(unit) + rng.normal(0.0, 0.02, 120)
+    em = fit_emulator(unit, y, "y", seed=0)
+    assert em.gp.X_train_.shape == (120, 2) and em.valid
+    assert em.diagnostics() == fit_emulator(unit, y, "y", seed=0).diagnostics()  # seeded subsample
+    new = rng.random((50, 2))
+    mean, _ = em.predict(new)
+    assert np.max(np.abs(mean - _smooth(new))) < 0.1
+
+
+def test_fits_do_not_depend_on_the_number_of_jobs():
+    from morale.calibration.history_matching import _fit_wave
+
+    rng = np.random.default_rng(5)
+    unit = rng.random((40, 2))
+    outputs = np.column_stack([_smooth(unit), unit[:, 0] * 3 + rng.normal(0, 0.1, 40)])
+
+    class Runs:  # the fields _fit_wave reads
+        ok = np.ones(40, dtype=bool)
+
+    Runs.unit, Runs.outputs = unit, outputs
+    one = _fit_wave(Runs, ("a", "b"), seed=2, wave=1, threshold=0.95, jobs=1)
+    two = _fit_wave(Runs, ("a", "b"), seed=2, wave=1, threshold=0.95, jobs=2)
+    for name in ("a", "b"):
+        assert one[name].diagnostics() == two[name].diagnostics()
+        np.testing.assert_array_equal(one[name].predict(unit)[0], two[name].predict(unit)[0])
+
+
 def test_mean_variance_is_sklearn_predictive_variance_without_the_nugget():
     rng = np.random.default_rng(8)
     unit = rng.random((30, 2))

@@ -53,12 +53,18 @@ class Calibration:
     observations: list[Observation]
 
 
-def calibration_model(scenario, scale: float | None, end: str | None,
-                      overrides=None) -> tuple[SimulatorModel, Any, list[Observation]]:
+def calibration_model(scenario, scale: float | None, end: str | None, overrides=None,
+                      exclude: list[str] | None = None) -> tuple[SimulatorModel, Any, list[Observation]]:
     """The simulator as the calibration runs it: each run returns the expected observed value of every
-    observation inside its span (`observations.simulated_observables`)."""
+    observation inside its span (`observations.simulated_observables`), less those whose id starts with one of
+    `exclude` (observables a coarse scale biases, say: `benchmarks/bench_calibration.py --check-scale`)."""
     model, resolved = resolve_model(scenario, scale, end, overrides)
     found = observations(resolved.start, resolved.end)
+    for prefix in exclude or []:
+        if not any(o.output.startswith(prefix) for o in found):
+            raise ValueError(f"--exclude {prefix}: matches no observation inside {resolved.start}..{resolved.end}; "
+                             f"expected the start of an observation id (see docs/observation-models.md)")
+    found = [o for o in found if not any(o.output.startswith(prefix) for prefix in exclude or [])]
     if not found:
         raise ValueError(f"--end {resolved.end}: no observation lies inside {resolved.start}..{resolved.end}; "
                          f"expected a run that covers at least one target period")
@@ -113,17 +119,18 @@ def screening_table(indices: pd.DataFrame, params: list[Uncertain], observed: li
 def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | None = None, end: str | None = None,
               overrides=None, points: int = 500, waves: int = 4, replicates: int = 4, replicated_points: int = 25,
               trajectories: int = 4, keep: int = SCREEN_KEEP, threshold: float = SCREEN_THRESHOLD,
-              params: list[str] | None = None, seed: int = 0, out: str | Path | None = None, resume: bool = False,
+              params: list[str] | None = None, exclude: list[str] | None = None, seed: int = 0,
+              out: str | Path | None = None, resume: bool = False,
               force: bool = False, scheduler: str = "processes", workers: int | None = None,
               progress: bool = False, cutoff: float = CUTOFF, discrepancy: float = DISCREPANCY,
               loo_share: float = LOO_SHARE) -> Calibration:
     """Screen, then history-match (module docstring). `params` names the parameters to screen (default: every
-    ranged one not pinned by an override)."""
+    ranged one not pinned by an override); `exclude` drops observations by the start of their id."""
     for name, value, least in (("--points", points, 10), ("--waves", waves, 1), ("--replicates", replicates, 2),
                                ("--trajectories", trajectories, 2), ("--keep", keep, 1)):
         if value < least:
             raise ValueError(f"{name}: got {value}; expected at least {least}")
-    model, resolved, observed = calibration_model(scenario, scale, end, overrides)
+    model, resolved, observed = calibration_model(scenario, scale, end, overrides, exclude)
     folder = Path(out) if out is not None else Path("runs") / f"calibrate-{resolved.name}-seed{seed}"
     ranged = ranged_parameters(resolved)
     fixed = dict(model.overrides)
@@ -151,6 +158,7 @@ def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | Non
         raise RuntimeError(f"screening fixed every parameter (no effect reached {threshold} total sd); see "
                            f"{folder}/screening.csv")
     extra = {"scenario": resolved.name, "scale": model.scale, "end": model.end, "overrides": fixed,
+             "excluded": list(exclude or []),
              "screening": {"threshold": threshold, "keep": keep, "trajectories": trajectories,
                            "spread_runs": SPREAD_RUNS,
                            "fixed": screening.loc[screening["decision"] != "calibrated",

@@ -51,6 +51,7 @@ import html
 import io
 import json
 import math
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -355,7 +356,7 @@ def history_match(model: FunctionModel | SimulatorModel, params: list[Uncertain]
         runs = _run_wave(model, params, outputs, k, design, values, folder, common, seed, replicates,
                          replicated_points, common_random_numbers, resume, scheduler, workers, progress)
         all_runs.append(runs)
-        emulators = _fit_wave(runs, outputs, seed, k, loo_share)
+        emulators = _fit_wave(runs, outputs, seed, k, loo_share, _fit_jobs(scheduler, workers))
         pooled = _stochastic_variance(runs, outputs, emulators)
         stochastic.append(pooled)
         cut = Cut(k, emulators, _per_observation(pooled, observations, outputs), list(observations), cutoff,
@@ -576,17 +577,30 @@ def _run_wave(model, params, outputs, wave, design, values, folder, common, seed
                  out, ok)
 
 
-def _fit_wave(runs: _Runs, outputs: tuple[str, ...], seed: int, wave: int, threshold: float) -> dict[str, Emulator]:
-    """One emulator per output on the wave's finished runs (replicates as rows; the nugget absorbs the noise)."""
+def _fit_jobs(scheduler, workers: int | None) -> int:
+    """Emulators are fitted on this machine: in parallel when the runs were (processes), else one at a time."""
+    if scheduler != "processes":
+        return 1
+    return max(1, min(workers or os.cpu_count() or 1, os.cpu_count() or 1))
+
+
+def _fit_wave(runs: _Runs, outputs: tuple[str, ...], seed: int, wave: int, threshold: float,
+              jobs: int = 1) -> dict[str, Emulator]:
+    """One emulator per output on the wave's finished runs (replicates as rows; the nugget absorbs the noise),
+    `jobs` outputs at a time (joblib processes; each fit is seeded on its own, so the result does not depend
+    on `jobs`)."""
+    from joblib import Parallel, delayed
+
     from morale.calibration.emulator import fit_emulator
 
-    emulators = {}
-    for j, name in enumerate(outputs):
+    def job(j: int, name: str):
         rows = runs.ok & np.isfinite(runs.outputs[:, j])
         em_seed = np.random.SeedSequence([seed, TAG_EMULATOR, wave, j])
-        emulators[name] = fit_emulator(runs.unit[rows], runs.outputs[rows, j], name, seed=em_seed,
-                                       threshold=threshold)
-    return emulators
+        return delayed(fit_emulator)(runs.unit[rows], runs.outputs[rows, j], name, seed=em_seed,
+                                     threshold=threshold)
+
+    fitted = Parallel(n_jobs=jobs)(job(j, name) for j, name in enumerate(outputs))
+    return dict(zip(outputs, fitted))
 
 
 def _stochastic_variance(runs: _Runs, outputs: tuple[str, ...], emulators: dict[str, Emulator]) -> list[dict]:

@@ -204,6 +204,8 @@ def calibrate(
     trajectories: int = typer.Option(4, min=2, help="Morris trajectories of the screening"),
     keep: int = typer.Option(20, min=1, help="at most this many parameters are history-matched"),
     param: list[str] = typer.Option(None, "--param", help="screen only these ranged parameters (repeatable)"),
+    exclude: list[str] = typer.Option(None, "--exclude", help="leave out observations whose id starts with this "
+                                                              "(repeatable; e.g. ones a coarse scale biases)"),
     cutoff: float = typer.Option(3.0, min=0.5, help="rule a point out when its second-largest implausibility "
                                                     "exceeds this"),
     discrepancy: float = typer.Option(0.1, min=0.0, help="model discrepancy sd as a share of each observed value "
@@ -221,10 +223,10 @@ def calibrate(
     _guard(lambda: _check(scale, end, scheduler, workers))
     result = _guard(lambda: run_calibrate(scenario, scale=scale, end=end, overrides=set_ or None, points=points,
                                           waves=waves, replicates=replicates, replicated_points=replicated_points,
-                                          trajectories=trajectories, keep=keep, params=param or None, seed=seed,
-                                          out=folder, resume=resume, force=force, scheduler=scheduler,
-                                          workers=workers, progress=True, cutoff=cutoff, discrepancy=discrepancy,
-                                          loo_share=loo_share))
+                                          trajectories=trajectories, keep=keep, params=param or None,
+                                          exclude=exclude or None, seed=seed, out=folder, resume=resume,
+                                          force=force, scheduler=scheduler, workers=workers, progress=True,
+                                          cutoff=cutoff, discrepancy=discrepancy, loo_share=loo_share))
     match = result.match
     view = Table(title=f"calibration of {scenario}: {len(match.sample)} runs not ruled out ({match.stopped})")
     for column in ("wave", "runs", "valid emulators", "volume not ruled out"):
