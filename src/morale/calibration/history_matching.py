@@ -28,11 +28,12 @@ Stopping. After `waves` waves; or when a wave shrinks that share by less than 10
 (the emulators no longer learn enough to cut); or when the emulator variance is small against the other terms
 (the median over observations of the median over surviving candidates of Var_em / (Var_stoch + Var_obs +
 Var_disc) below 0.1: more runs would not make the cut sharper, the irreducible uncertainties dominate); or
-when no candidate survives (the model cannot match the observations within the stated uncertainties, or the
-emulators are overconfident: either way, said and not crashed). The two "enough" rules apply from wave 2 on:
-wave 1 spreads its runs over the whole prior and few of them land where the observations are, and the sample
-is made of runs, so at least one wave designed inside the space not ruled out runs (unless wave 1 has no
-valid emulator at all: a second wave of the same size over the same space would learn no more).
+when no point for the next wave survives (the model cannot match the observations within the stated
+uncertainties, or the emulators are overconfident: either way, said and not crashed). The two "enough" rules
+apply from wave 2 on: wave 1 spreads its runs over the whole prior and few of them land where the observations
+are, and the sample is made of runs, so at least one wave designed inside the space not ruled out runs
+(unless wave 1 has no valid emulator at all: a second wave of the same size over the same space would learn no
+more).
 
 The calibrated sample is made of runs, not emulator predictions: every run of every wave whose OWN outputs
 (Var_em = 0; the stochastic, observation and discrepancy variances kept) pass the same second-largest rule.
@@ -373,10 +374,13 @@ def history_match(model: FunctionModel | SimulatorModel, params: list[Uncertain]
                 ratio = float(np.median(np.median(ratios[survive][:, used], axis=0)))
         share = float(alive.mean())
         failed = int((~runs.ok).sum())
-        if share == 0.0:
-            stopped = (f"no candidate survives: all {candidates} uniform points of the prior are ruled out after "
-                       f"wave {k}; the model cannot match the observations within the stated uncertainties (or "
-                       f"the emulators are overconfident)")
+        if share == 0.0 and k < waves:
+            # below 1/candidates, not nothing: in many dimensions the space left is a sliver no uniform sample
+            # hits; the next wave is designed from the runs the cuts keep, and stops if there are none
+            note += f"; every one of the {candidates} uniform candidates is ruled out (share < {1 / candidates:.2g})"
+        elif share == 0.0:
+            stopped = (f"waves: ran the {waves} waves asked for; every one of the {candidates} uniform candidates "
+                       f"is ruled out (share < {1 / candidates:.2g})")
         elif k == waves:
             stopped = f"waves: ran the {waves} waves asked for"
         elif k == 1 and not cut.used:
@@ -485,7 +489,8 @@ def _next_design(cuts: list[Cut], last: _Runs, n: int, seed: int, wave: int,
     alone can span a sliver of the space left, and a wave designed in a sliver learns nothing about the
     rest), widened by `WIDEN` of its width each side; then, when too few are accepted, Gaussian perturbations
     (sd `PERTURB` of the box width, clipped to the cube) of accepted points or, if none, of the surviving
-    volume candidates, always filtered by every cut. Returns (design, acceptance rate of the uniform stage,
+    volume candidates or, if none, of the surviving runs, always filtered by every cut. Returns (design,
+    acceptance rate of the uniform stage,
     how it was made, and the box the design fills: low, high)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, TAG_DESIGN, wave]))
     d = last.unit.shape[1]
@@ -511,7 +516,7 @@ def _next_design(cuts: list[Cut], last: _Runs, n: int, seed: int, wave: int,
     note = (f"uniform in the box of {len(survivors)} surviving runs of wave {wave - 1} and {len(alive)} surviving "
             f"candidates: {len(pool)} of {drawn} accepted")
     if len(pool) < n:
-        parents = pool if len(pool) else alive
+        parents = pool if len(pool) else (alive if len(alive) else survivors)
         if not len(parents):
             return None, acceptance, note + "; no parent to perturb", lo, hi
         sd = PERTURB * np.maximum(hi - lo, 1e-3)
@@ -816,7 +821,8 @@ def _manifest(common, model, params, observations, waves, candidates, cuts, stoc
         "stopping": f"after `waves` waves; or when the share of the prior not ruled out shrinks by less than "
                     f"{SHRINK_STOP:.0%} (relative; wave 1 against the whole prior); or when the median over "
                     f"observations of the median Var_em / (Var_stoch + Var_obs + Var_disc) at the surviving "
-                    f"candidates is below {VARIANCE_STOP:g}; or when no candidate survives. The two relative rules "
+                    f"candidates is below {VARIANCE_STOP:g}; or when no point for the next wave survives. The two "
+                    f"relative rules "
                     f"apply from wave 2 on (wave 1 stops early only without any valid emulator)",
         "sample_rule": "runs of every wave whose own outputs (Var_em = 0) are not ruled out by the cutoff rule",
         "pinned_rule": f"pinned when the sample's 5-95% interval spans less than {PINNED_SHARE:g} of the prior range",
