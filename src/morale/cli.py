@@ -226,7 +226,7 @@ def _cell(value) -> str:
 @app.command()
 def validate(
     only: str = typer.Option(None, help="comma-separated patterns, e.g. F3,F6"),
-    runs: int = typer.Option(20, min=2, help="paired runs per scenario (per draw with --robust)"),
+    runs: int = typer.Option(20, min=2, help="paired runs per scenario (per draw with --robust, --sobol)"),
     scale: float = typer.Option(20, help="persons per agent"),
     seed: int = typer.Option(0),
     end: str = typer.Option(None, help="last date of every run (default: each pattern's)"),
@@ -235,6 +235,12 @@ def validate(
     calibrated: bool = typer.Option(False, help="with --draws: draw from the shipped calibrated sample instead "
                                                 "of the ranges"),
     draws: int = typer.Option(None, min=2, help="number of draws for --calibrated (or --robust N)"),
+    sobol: int = typer.Option(None, min=5, help="run the patterns on N Latin-hypercube draws of the prior box of "
+                                                "the parameters the shipped calibration history-matched (--runs "
+                                                "paired runs each) and report per pattern the share of draws it "
+                                                "holds in and the Sobol total index of its effect (on emulators); "
+                                                "'assumed' when one unsourced parameter has ST >= 0.8. Reports, "
+                                                "never fails (exit 0)"),
     scheduler: str = typer.Option("processes", help="inprocess, processes, local (Dask) or tcp://HOST:PORT"),
     workers: int = typer.Option(None, help="worker processes (default: all cores)"),
     out: Path = typer.Option(None, help="experiment folder: checkpoint every run (resumable)"),
@@ -270,6 +276,35 @@ def validate(
 
     options = dict(runs=runs, scale=scale, seed=seed, end=end, scheduler=scheduler, workers=workers, out=out,
                    resume=resume, force=force)
+    if sobol and (robust or calibrated or draws):
+        fail("--sobol: got it with --robust, --calibrated or --draws; expected --sobol N alone (the prior box of the "
+             "calibrated parameters), --robust N (every range) or --calibrated --draws N (the calibrated sample)")
+    if sobol:
+        from morale.experiments.pattern_sensitivity import validate_sobol
+
+        found = guarded(lambda: folder_errors(lambda: validate_sobol(chosen, sobol, **options)))
+        rows = found.table.astype(object).where(found.table.notna(), None)
+        if as_json:
+            sys.stdout.write(json.dumps(rows.to_dict(orient="records"), indent=2, default=str) + "\n")
+            return
+        view = table(f"patterns over {sobol} Latin-hypercube draws of the prior box of {len(found.parameters)} "
+                     f"calibrated parameters ({runs} paired runs each, scale {scale:g}, seed {seed}); Sobol total "
+                     f"index of each effect on its emulator",
+                     ["pattern", "kind", "held in", "share", "top parameter", "ST", "unsourced", "assumed",
+                      "emulator (LOO within 2)", "noise"], right=("share", "ST", "noise"))
+        for r in rows.itertuples(index=False):
+            st = "" if r.ST is None else f"{r.ST:.2f} +- {r.ST_conf:.2f}"
+            emulator = "-" if not r.n or r.loo_share is None else (f"{'valid' if r.emulator_valid else 'NOT valid'} "
+                                                                   f"({r.loo_share:.0%} of {r.n})")
+            flag = "" if r.unsourced is None else ("yes" if r.unsourced else "no")
+            view.add_row(r.pattern, r.kind, f"{r.held}/{r.draws}", f"{r.share:.0%}",
+                         escape(r.top_parameter or r.note or "-"), st, flag,
+                         "[bold]assumed[/]" if r.assumed else "", escape(emulator),
+                         "" if r.noise_share is None else f"{r.noise_share:.0%}")
+        console().print(view)
+        if out is not None:
+            console().print(f"indices: {out / 'pattern_sobol.parquet'}; draws: {out / 'sobol_draws.parquet'}")
+        return
     if calibrated and robust:
         fail("--calibrated and --robust: got both; expected --calibrated --draws N (the calibrated sample) or "
              "--robust N (the ranges)")

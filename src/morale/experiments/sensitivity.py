@@ -65,6 +65,12 @@ def ishigami(x1: float, x2: float, x3: float, a: float = 7.0, b: float = 0.1) ->
     return float(np.sin(x1) + a * np.sin(x2) ** 2 + b * x3 ** 4 * np.sin(x1))
 
 
+def salib_seed(seed: int) -> int:
+    """A nonzero seed for SALib's analysers, derived from `seed`: they seed their bootstrap only `if seed:`, so
+    seed 0 would give confidence intervals that change from call to call."""
+    return int(np.random.SeedSequence([seed, 0x5A1B]).generate_state(1)[0]) or 1
+
+
 def unit_samples(method: str, d: int, samples: int, seed: int) -> np.ndarray:
     problem = {"num_vars": d, "names": [f"x{i}" for i in range(d)], "bounds": [[0.0, 1.0]] * d}
     if method == "sobol":
@@ -177,7 +183,8 @@ def analyse(method: str, unit: np.ndarray, table: pd.DataFrame, names: list[str]
         if method == "sobol":
             from SALib.analyze import sobol
 
-            res = sobol.analyze(problem, y, calc_second_order=False, num_resamples=200, conf_level=0.95, seed=seed)
+            res = sobol.analyze(problem, y, calc_second_order=False, num_resamples=200, conf_level=0.95,
+                                 seed=salib_seed(seed))
             frame = pd.DataFrame({"outcome": outcome, "parameter": names, "S1": res["S1"], "S1_conf": res["S1_conf"],
                                   "ST": res["ST"], "ST_conf": res["ST_conf"]}).sort_values("ST", ascending=False,
                                                                                            kind="stable")
@@ -185,7 +192,7 @@ def analyse(method: str, unit: np.ndarray, table: pd.DataFrame, names: list[str]
             from SALib.analyze import morris
 
             res = morris.analyze(problem, unit, y, num_resamples=200, conf_level=0.95, num_levels=MORRIS_LEVELS,
-                                 seed=seed)
+                                 seed=salib_seed(seed))
             frame = pd.DataFrame({"outcome": outcome, "parameter": names, "mu_star": res["mu_star"],
                                   "mu_star_conf": res["mu_star_conf"], "mu": res["mu"], "sigma": res["sigma"]})
             frame = frame.sort_values("mu_star", ascending=False, kind="stable")

@@ -1,0 +1,59 @@
+"""Print the tables of docs/calibration.md's history-matching section from a finished `morale calibrate` folder.
+
+Usage: python tools/calibration_markdown.py runs/calibrate-russia-2022 [--screened 25]
+
+Prints: the waves (runs, valid emulators, share of the prior not ruled out, why it stopped); the screening
+(how many parameters were fixed as inert or weak, the strongest ones); the identification table (prior range
+against the range the sample allows, pinned or not); per observation, z with its total sd, the sample's median
+and range and the implausibility of the best and the median run, flagged where the median's exceeds 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from morale.calibration.history_matching import load_history_match
+
+
+def _table(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(frame.columns) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
+def _cell(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.4g}"
+    return str(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--screened", type=int, default=25, help="screening rows to show")
+    args = parser.parse_args()
+    match = load_history_match(args.folder)
+    print(f"Stopped: {match.stopped}. Sample: {len(match.sample)} runs not ruled out.\n")
+    waves = match.waves[["wave", "runs", "failed", "valid_emulators", "emulators", "volume_share", "acceptance"]]
+    print(_table(waves) + "\n")
+    screening = pd.read_csv(args.folder / "screening.csv")
+    counts = screening["decision"].value_counts()
+    print("Screening: " + ", ".join(f"{n} {d}" for d, n in counts.items()) + ".\n")
+    print(_table(screening.head(args.screened)[["rank", "parameter", "low", "high", "effect", "moves_most",
+                                                 "decision"]]) + "\n")
+    ident = match.identification.sort_values("share", kind="stable")
+    print(_table(ident[["parameter", "prior_low", "prior_high", "q05", "q95", "share", "pinned"]]) + "\n")
+    targets = match.targets.copy()
+    targets["finding"] = targets["implausibility_median"] > 3
+    print(_table(targets[["output", "z", "total_sd", "median", "sample_low", "sample_high", "implausibility_best",
+                          "implausibility_median", "finding"]]))
+
+
+if __name__ == "__main__":
+    main()
