@@ -102,14 +102,18 @@ def test_calibrated_cli_errors(tmp_path, monkeypatch):
 
 
 def test_screening_keeps_what_the_data_can_see():
-    params = [Uncertain(n, 1.0, 0.0, 2.0) for n in ("strong", "weak", "inert", "second")]
-    obs = [Observation("a", 100.0, 25.0), Observation("b", 10.0, 1.0)]  # total sds: sqrt(25+100+s^2), sqrt(1+1)
+    """Parameters are kept round by round over the observations, so an output that explodes in part of the prior
+    does not take every place: b keeps its strongest parameter although a's second is larger in sds."""
+    params = [Uncertain(n, 1.0, 0.0, 2.0) for n in ("explosive", "strong", "weak", "inert", "second")]
+    obs = [Observation("a", 100.0, 25.0), Observation("b", 10.0, 1.0)]  # total sds: sqrt(25+100), sqrt(1+1)
     spread = pd.Series({"a": 0.0, "b": 0.0})
-    indices = pd.DataFrame({"outcome": ["a"] * 4 + ["b"] * 4, "parameter": [p.name for p in params] * 2,
-                            "mu_star": [50.0, 3.0, 0.1, 9.0, 0.5, 0.2, 0.1, 4.0]})
-    table = screening_table(indices, params, obs, spread, threshold=0.5, keep=1).set_index("parameter")
-    assert table.loc["strong", "decision"] == "calibrated" and table.loc["strong", "moves_most"] == "a"
+    indices = pd.DataFrame({"outcome": ["a"] * 5 + ["b"] * 5, "parameter": [p.name for p in params] * 2,
+                            "mu_star": [500.0, 50.0, 3.0, 0.1, 9.0, 0.0, 0.5, 0.2, 0.1, 4.0]})
+    table = screening_table(indices, params, obs, spread, threshold=0.5, keep=2).set_index("parameter")
+    assert table.loc["explosive", "kept_for"] == "a" and table.loc["second", "kept_for"] == "b"
+    assert table.loc["second", "decision"] == "calibrated"
     assert np.isclose(table.loc["strong", "effect"], 50 / np.sqrt(125))
-    assert table.loc["second", "decision"].startswith("fixed: weak")  # 4/sqrt(2) = 2.8 sd, beyond keep=1
-    assert table.loc["weak", "decision"] == "fixed: inert"  # 3/sqrt(125) = 0.27 sd
+    assert table.loc["strong", "decision"] == "fixed: weak (not among the kept)"  # 4.5 sd on a, but a has its one
+    assert table.loc["weak", "decision"] == "fixed: inert"  # 3/sqrt(125) = 0.27 sd on a, 0.14 on b
     assert table.loc["inert", "decision"] == "fixed: inert"
+    assert table.loc["explosive", "rank"] == 1 and table.loc["explosive", "moves_most"] == "a"

@@ -6,8 +6,9 @@ The steps, each an experiment folder under `--out` (so `--resume` picks up where
 2. `screening/`: Morris elementary effects (SALib, `experiments.sensitivity`) of every ranged parameter on
    every observable. An effect counts in units of what the calibration can see: mu* over the total sd of the
    observation (observation, discrepancy and stochastic spread). Parameters that move no observable by
-   `threshold` of that sd are fixed at their values (inert); of the rest, the `keep` with the largest effect
-   are calibrated and the others fixed too (weak). Both lists are in `screening.csv`, with the reason;
+   `threshold` of that sd are fixed at their values (inert); of the rest, `keep` are calibrated, chosen round
+   by round over the observations (each one's strongest parameter first), and the others fixed too (weak).
+   Both lists are in `screening.csv`, with the reason;
 3. `wave-1/`, `wave-2/`, ...: history matching (`history_matching.history_match`) over the kept parameters.
 
 Outputs, shared with the toy (see `history_matching`): `sample.parquet`, `identification.csv`,
@@ -94,25 +95,40 @@ def stochastic_spread(model: SimulatorModel, outputs: tuple[str, ...], runs: int
 def screening_table(indices: pd.DataFrame, params: list[Uncertain], observed: list[Observation], spread: pd.Series,
                     threshold: float, keep: int, discrepancy: float = DISCREPANCY) -> pd.DataFrame:
     """Per parameter: its largest Morris effect in total sds of an observation, that observation, and the
-    decision (calibrated, fixed: inert, fixed: weak)."""
+    decision (calibrated, fixed: inert, fixed: weak).
+
+    The kept parameters are chosen round by round over the observations, in their order: each observation's
+    strongest parameter not yet kept, then each one's second strongest, and so on, until `keep`. Ranking by
+    the largest effect alone would hand every place to the observations whose model output explodes in part
+    of the prior (the opposition's criminal cases move hundreds of sds there) and leave, say, the deaths
+    without the combat intensity."""
     total_sd = {}
     for o in observed:
         sd = float(np.sqrt(o.variance + o.discrepancy_variance(discrepancy) + float(spread.get(o.output, 0.0)) ** 2))
         total_sd[o.output] = min(total_sd.get(o.output, np.inf), sd)  # two observations of one output: the tighter
-    frame = indices[indices["parameter"].isin([p.name for p in params])].copy()
+    names = [p.name for p in params]
+    frame = indices[indices["parameter"].isin(names)].copy()
     frame["effect"] = frame["mu_star"] / frame["outcome"].map(total_sd)
-    best = frame.sort_values("effect", ascending=False, kind="stable").groupby("parameter", sort=False).head(1)
-    by_name = best.set_index("parameter")
-    rows = []
-    for p in params:
-        effect = float(by_name["effect"].get(p.name, np.nan))
-        rows.append({"parameter": p.name, "value": p.value, "low": p.low, "high": p.high,
-                     "effect": effect, "moves_most": by_name["outcome"].get(p.name, "")})
+    effects = frame.pivot_table(index="parameter", columns="outcome", values="effect", aggfunc="first")
+    effects = effects.reindex(index=names, columns=list(dict.fromkeys(o.output for o in observed)))
+    chosen: dict[str, str] = {}
+    ranked = {output: effects[output].dropna().sort_values(ascending=False, kind="stable") for output in effects}
+    for r in range(len(names)):
+        for output, column in ranked.items():
+            if len(chosen) >= keep:
+                break
+            if r < len(column) and column.iloc[r] >= threshold and column.index[r] not in chosen:
+                chosen[column.index[r]] = output
+    largest = effects.max(axis=1, skipna=True)
+    rows = [{"parameter": p.name, "value": p.value, "low": p.low, "high": p.high,
+             "effect": float(largest.get(p.name, np.nan)),
+             "moves_most": effects.loc[p.name].idxmax() if effects.loc[p.name].notna().any() else "",
+             "kept_for": chosen.get(p.name, "")} for p in params]
     table = pd.DataFrame(rows).sort_values("effect", ascending=False, kind="stable", na_position="last")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     active = table["effect"] >= threshold
-    table["decision"] = np.where(~active, "fixed: inert", np.where(table["rank"] <= keep, "calibrated",
-                                                                   "fixed: weak (beyond the kept number)"))
+    table["decision"] = np.where(table["kept_for"] != "", "calibrated",
+                                 np.where(~active, "fixed: inert", "fixed: weak (not among the kept)"))
     return table.reset_index(drop=True)
 
 
