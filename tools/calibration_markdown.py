@@ -5,14 +5,18 @@ Usage: python tools/calibration_markdown.py runs/calibrate-russia-2022 [--screen
 Prints: the waves (runs, valid emulators, share of the prior not ruled out, why it stopped); the screening
 (how many parameters were fixed as inert or weak, the strongest ones); the identification table (prior range
 against the range the sample allows, pinned or not); per observation, z with its total sd, the sample's median
-and range and the implausibility of the best and the median run, flagged where the median's exceeds 3.
+and range and the implausibility of the best and the median run, flagged where the median's exceeds 3; and,
+over every run of every wave, the share of runs each observation alone puts above 3 (which targets rule the
+runs out: the structural errors and source conflicts).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from morale.calibration.history_matching import load_history_match
@@ -52,7 +56,23 @@ def main() -> None:
     targets = match.targets.copy()
     targets["finding"] = targets["implausibility_median"] > 3
     print(_table(targets[["output", "z", "total_sd", "median", "sample_low", "sample_high", "implausibility_best",
-                          "implausibility_median", "finding"]]))
+                          "implausibility_median", "finding"]]) + "\n")
+    print(_table(ruling_out(args.folder, match.targets)))
+
+
+def ruling_out(folder: Path, targets: pd.DataFrame) -> pd.DataFrame:
+    """Per observation, over every run of every wave: the share with I > 3 and the median I (Var_em = 0)."""
+    outputs = []
+    for summary in sorted(folder.glob("wave-*/summary.json")):
+        for run in json.loads(summary.read_text(encoding="utf-8"))["runs"]:
+            found = run["outputs"]
+            outputs.append(found if isinstance(found, dict) else dict(zip(targets["output"], found)))
+    frame = pd.DataFrame(outputs)[list(targets["output"])].astype(float)
+    implausibility = (frame - targets["z"].to_numpy()).abs() / targets["total_sd"].to_numpy()
+    table = pd.DataFrame({"output": targets["output"], "runs above 3": (implausibility > 3).mean().to_numpy(),
+                          "median I over all runs": implausibility.median().to_numpy()})
+    order = np.argsort(-table["runs above 3"].to_numpy(), kind="stable")
+    return table.iloc[order].head(12)
 
 
 if __name__ == "__main__":
