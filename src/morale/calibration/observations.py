@@ -30,7 +30,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from morale.calibration.history_matching import Observation
-from morale.results.targets import STATISTICS, _departures_target_share, national_targets
+from morale.results.targets import BEFORE_RUN_OK, STATISTICS, departures_target_share, national_targets
 
 ROLES = ("target", "input", "ceiling", "other-war", "shape-only", "check")
 KEY = ("target", "period_start", "period_end")
@@ -40,9 +40,6 @@ COLUMNS = ("target", "period_start", "period_end", "role", "measure", "statistic
 DEFAULTS = {"multiplier": 1.0, "multiplier_sd": 0.0, "bias": 0.0, "bias_sd": 0.0, "lag_weeks": 0.0,
             "sd_relative": 0.0, "sd_absolute": 0.0, "house_sd": 0.0}  # an empty cell means this
 NONNEGATIVE = ("multiplier_sd", "bias_sd", "lag_weeks", "sd_relative", "sd_absolute", "house_sd")
-# a period that began before the run still counts for these (as in targets.compare): a prorated count, a share,
-# a stock
-EARLY_OK = ("emigration_departures", "emigrants_returned_share", "emigrants_stayed_abroad")
 PRORATED = ("emigration_departures",)
 FILE = "observation_models.csv"
 
@@ -286,7 +283,7 @@ def _run_weeks(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
 def _inside(row, first: pd.Timestamp, last: pd.Timestamp) -> bool:
     """The rule of `targets.compare`: the period begins at most a week before the run (or the target is a prorated
     count, a share or a stock) and ends by the last week's end."""
-    if row.period_start < first - pd.Timedelta(days=7) and row.target not in EARLY_OK:
+    if row.period_start < first - pd.Timedelta(days=7) and row.target not in BEFORE_RUN_OK:
         return False
     end = row.period_end if not pd.isna(row.period_end) else row.period_start
     return end <= last + pd.Timedelta(days=6)
@@ -294,7 +291,7 @@ def _inside(row, first: pd.Timestamp, last: pd.Timestamp) -> bool:
 
 def _observed_value(row, first: pd.Timestamp) -> float:
     if row.target in PRORATED:
-        return float(row.value) * _departures_target_share(row, first)
+        return float(row.value) * departures_target_share(row, first)
     return float(row.value)
 
 

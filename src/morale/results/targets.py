@@ -15,6 +15,8 @@ import pandas as pd
 CONTRACT_STREAMS = ("recruits_contract", "recruits_coerced", "recruits_converted", "recruits_convict_ministry")
 CEILINGS = ("authorised_military_strength",)  # upper bounds (decrees), not values to hit
 CEILING_SLACK = 0.05
+# a period that began before the run is still comparable for a prorated count, a share or a stock
+BEFORE_RUN_OK = ("emigration_departures", "emigrants_returned_share", "emigrants_stayed_abroad")
 
 
 @lru_cache(maxsize=1)
@@ -57,7 +59,7 @@ def _men_to_departures(s: pd.DataFrame, row: pd.Series, scenario) -> float:
     return float(inside["emigrants"].sum() / scenario.emigration.men_share_of_departures.value)
 
 
-def _departures_target_share(row: pd.Series, first: pd.Timestamp) -> float:
+def departures_target_share(row: pd.Series, first: pd.Timestamp) -> float:
     start = max(row.period_start, first)
     return (row.period_end - start).days / max((row.period_end - row.period_start).days, 1)
 
@@ -144,9 +146,7 @@ def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
     rows = []
     first, last = series.index[0], series.index[-1]
     for row in national_targets().itertuples(index=False):
-        # a period that began before the run is still comparable for a prorated count, a share or a stock
-        early_ok = row.target in ("emigration_departures", "emigrants_returned_share",
-                                  "emigrants_stayed_abroad") + CEILINGS
+        early_ok = row.target in BEFORE_RUN_OK + CEILINGS
         if row.target not in STATISTICS or (row.period_start < first - pd.Timedelta(days=7) and not early_ok):
             continue
         end = row.period_end if not pd.isna(row.period_end) else row.period_start
@@ -156,7 +156,7 @@ def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
         model = statistic(series, row, scenario)
         value = row.value
         if row.target == "emigration_departures":  # prorate a period that began before the run
-            value = row.value * _departures_target_share(row, first)
+            value = row.value * departures_target_share(row, first)
         low = row.low * value / row.value if not pd.isna(row.low) else value * 0.75
         high = row.high * value / row.value if not pd.isna(row.high) else value * 1.25
         if row.target in CEILINGS:  # met at or below the ceiling, with the 5% slack of lumpy call-ups
