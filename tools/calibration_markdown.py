@@ -3,7 +3,8 @@
 Usage: python tools/calibration_markdown.py runs/calibrate-russia-2022 [--screened 25]
 
 Prints: the waves (runs, valid emulators, share of the prior not ruled out, why it stopped); the screening
-(how many parameters were fixed as inert or weak, the strongest ones); the identification table (prior range
+(how many parameters were fixed as inert or weak, the kept ones and the observation each was kept for, the
+strongest ones); the identification table (prior range
 against the range the sample allows, pinned or not); per observation, z with its total sd, the sample's median
 and range and the implausibility of the best and the median run, flagged where the median's exceeds 3; and,
 over every run of every wave, the share of runs each observation alone puts above 3 (which targets rule the
@@ -49,8 +50,9 @@ def main() -> None:
     screening = pd.read_csv(args.folder / "screening.csv")
     counts = screening["decision"].value_counts()
     print("Screening: " + ", ".join(f"{n} {d}" for d, n in counts.items()) + ".\n")
-    print(_table(screening.head(args.screened)[["rank", "parameter", "low", "high", "effect", "moves_most",
-                                                 "decision"]]) + "\n")
+    kept = screening[screening["decision"] == "calibrated"]
+    print(_table(kept[["rank", "parameter", "low", "high", "effect", "kept_for"]]) + "\n")
+    print(_table(screening.head(args.screened)[["rank", "parameter", "effect", "moves_most", "decision"]]) + "\n")
     ident = match.identification.sort_values("share", kind="stable")
     print(_table(ident[["parameter", "prior_low", "prior_high", "q05", "q95", "share", "pinned"]]) + "\n")
     targets = match.targets.copy()
