@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from morale.experiments.runner import open_store, run_tasks
 def _outputs(scale: float, runs: int, end: str, workers: int, seed: int) -> tuple[pd.DataFrame, float]:
     model, _, _ = calibration_model("russia-2022", scale, end)
     tasks = design_tasks(model, [{}], runs, seed, model.measure_names)
-    store = open_store(tempfile.mkdtemp(prefix="bench-calibration-"), {"kind": "bench", "scale": scale}, False, False)
+    store = open_store(None, {"kind": "bench", "scale": scale}, False, False)  # a temporary folder
     started = time.perf_counter()
     records = run_tasks(tasks, store, "processes", workers, progress=False)
     seconds = time.perf_counter() - started
@@ -74,7 +73,7 @@ def wave(points: int, scale: float, end: str, workers: int, seed: int) -> None:
     model, resolved, _ = calibration_model("russia-2022", scale, end)
     design = latin_hypercube(list(ranged_parameters(resolved).values()), points, seed)
     tasks = design_tasks(model, design, 1, seed, model.measure_names)
-    store = open_store(tempfile.mkdtemp(prefix="bench-wave-"), {"kind": "bench-wave", "scale": scale}, False, False)
+    store = open_store(None, {"kind": "bench-wave", "scale": scale}, False, False)
     started = time.perf_counter()
     records = run_tasks(tasks, store, "processes", workers, progress=True, title=f"wave of {points}")
     seconds = time.perf_counter() - started

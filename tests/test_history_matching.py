@@ -21,9 +21,9 @@ from morale.calibration.history_matching import (
     implausibility,
     load_history_match,
     ranked_implausibility,
-    to_unit,
 )
 from morale.calibration.toy import TRUTH, toy_mean, toy_model, toy_observations
+from morale.experiments.parameters import to_unit
 from morale.experiments.store import ExperimentFolderError
 from morale.experiments.tasks import FunctionModel
 

@@ -34,7 +34,7 @@ from morale.calibration.history_matching import (
     history_match,
 )
 from morale.calibration.observations import observations, simulated_observables
-from morale.experiments.design import design_tasks
+from morale.experiments.design import design_tasks, model_description
 from morale.experiments.ensemble import resolve_model
 from morale.experiments.parameters import Uncertain, ranged_parameters
 from morale.experiments.runner import open_store, run_tasks
@@ -75,12 +75,11 @@ def calibration_model(scenario, scale: float | None, end: str | None, overrides=
     return model, resolved, found
 
 
-def stochastic_spread(model: SimulatorModel, outputs: tuple[str, ...], runs: int, seed: int, folder: Path,
-                      resume: bool, force: bool, scheduler: str, workers: int | None,
+def stochastic_spread(model: SimulatorModel, resolved, outputs: tuple[str, ...], runs: int, seed: int,
+                      folder: Path, resume: bool, force: bool, scheduler: str, workers: int | None,
                       progress: bool) -> pd.Series:
     """Each output's sd over `runs` replicate runs at the scenario's own values."""
-    spec = {"kind": "calibration-spread", "model": {"scenario_sha": _model_sha(model), "scale": model.scale,
-                                                    "end": model.end}, "runs": runs, "seed": seed,
+    spec = {"kind": "calibration-spread", "model": model_description(model, resolved), "runs": runs, "seed": seed,
             "outcomes": list(outputs)}
     store = open_store(folder, spec, resume, force)
     tasks = design_tasks(model, [{}], runs, seed, outputs)
@@ -160,7 +159,7 @@ def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | Non
         candidates = [p for n, p in ranged.items() if n not in fixed]
     outputs = model.measure_names
     folder.mkdir(parents=True, exist_ok=True)
-    spread = stochastic_spread(model, outputs, SPREAD_RUNS, seed, folder / "spread", resume, force, scheduler,
+    spread = stochastic_spread(model, resolved, outputs, SPREAD_RUNS, seed, folder / "spread", resume, force, scheduler,
                                workers, progress)
     screened = sensitivity(method="morris", samples=trajectories, seed=seed, outcomes=list(outputs),
                            out=folder / "screening", resume=resume, force=force, scheduler=scheduler,
@@ -185,8 +184,3 @@ def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | Non
                           loo_share=loo_share, spec_extra=extra)
     return Calibration(folder, screening, match, observed)
 
-
-def _model_sha(model: SimulatorModel) -> str:
-    from morale.experiments.store import spec_hash
-
-    return spec_hash(model.scenario)

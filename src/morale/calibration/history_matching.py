@@ -46,7 +46,6 @@ and reused on resume, so a refit that differs in the last bit on another machine
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import html
 import io
@@ -211,30 +210,6 @@ def not_ruled_out(cuts: list[Cut], unit: np.ndarray) -> np.ndarray:
             break
         keep[index] = ~cut.ruled_out(unit[index])
     return keep
-
-
-def to_unit(params: list[Uncertain], values: dict[str, float] | np.ndarray) -> np.ndarray:
-    """Parameter values -> unit-cube coordinates (the inverse of `from_unit`): a dict gives one row (1, d), an
-    array (m, d) gives (m, d)."""
-    from scipy import stats
-
-    if isinstance(values, dict):
-        x = np.array([[float(values[p.name]) for p in params]])
-    else:
-        x = np.atleast_2d(np.asarray(values, dtype=np.float64))
-    out = np.empty_like(x)
-    for j, p in enumerate(params):
-        lo, hi = p.low, p.high
-        if hi <= lo:
-            out[:, j] = 0.5
-        elif p.dist == "triangular":
-            out[:, j] = stats.triang.cdf(x[:, j], (p.value - lo) / (hi - lo), loc=lo, scale=hi - lo)
-        elif p.dist == "normal":
-            sd = (hi - lo) / 4.0
-            out[:, j] = stats.truncnorm.cdf(x[:, j], (lo - p.value) / sd, (hi - p.value) / sd, loc=p.value, scale=sd)
-        else:
-            out[:, j] = (x[:, j] - lo) / (hi - lo)
-    return np.clip(out, 0.0, 1.0)
 
 
 # --- the result --------------------------------------------------------------------------------------------
@@ -831,6 +806,7 @@ def _manifest(common, model, params, observations, waves, candidates, cuts, stoc
 
 
 def _write(result: HistoryMatch) -> None:
+    from morale.experiments.ensemble import png_html
     from morale.experiments.store import atomic_write, write_parquet
 
     folder = result.folder
@@ -851,7 +827,7 @@ def _write(result: HistoryMatch) -> None:
         fig.savefig(buffer, format="png", dpi=110, bbox_inches="tight")
         plt.close(fig)
         (folder / f"{name}.png").write_bytes(buffer.getvalue())
-        figures[name] = f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+        figures[name] = png_html(buffer.getvalue())
     write_report(result, folder / "report.html", figures)
 
 

@@ -30,7 +30,7 @@ from types import SimpleNamespace
 import pandas as pd
 
 from morale.calibration.history_matching import Observation
-from morale.results.targets import BEFORE_RUN_OK, STATISTICS, departures_target_share, national_targets
+from morale.results.targets import STATISTICS, departures_target_share, in_run, national_targets
 
 ROLES = ("target", "input", "ceiling", "other-war", "shape-only", "check")
 KEY = ("target", "period_start", "period_end")
@@ -94,7 +94,7 @@ def observations(start, end, path: str | Path | None = None) -> list[Observation
     first, last = _run_weeks(start, end)
     out = []
     for row in _targets(observation_table(path)).itertuples(index=False):
-        if not _inside(row, first, last):
+        if not in_run(row, first, last):
             continue
         z = _observed_value(row, first)
         out.append(Observation(output=row.id, value=z, variance=_variance(row, z),
@@ -110,7 +110,7 @@ def simulated_observables(run) -> dict[str, float]:
     first, last = _run_weeks(run.scenario.start, run.scenario.end)
     out = {}
     for row in _targets(_packaged_table()).itertuples(index=False):
-        if _inside(row, first, last):
+        if in_run(row, first, last):
             out[row.id] = expected_observed(row, run.series, run.scenario)
     return out
 
@@ -278,15 +278,6 @@ def _run_weeks(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first and last week labels of a run from `start` to `end` (weeks begin on the start's weekday)."""
     first, stop = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     return first, first + pd.Timedelta(weeks=max((stop - first).days, 0) // 7)
-
-
-def _inside(row, first: pd.Timestamp, last: pd.Timestamp) -> bool:
-    """The rule of `targets.compare`: the period begins at most a week before the run (or the target is a prorated
-    count, a share or a stock) and ends by the last week's end."""
-    if row.period_start < first - pd.Timedelta(days=7) and row.target not in BEFORE_RUN_OK:
-        return False
-    end = row.period_end if not pd.isna(row.period_end) else row.period_start
-    return end <= last + pd.Timedelta(days=6)
 
 
 def _observed_value(row, first: pd.Timestamp) -> float:

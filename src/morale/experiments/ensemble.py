@@ -234,7 +234,12 @@ def plot_bands(ensembles: dict[str, Ensemble], names: list[str]):
 def figure_html(fig) -> str:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return f'<img src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+    return png_html(buffer.getvalue())
+
+
+def png_html(png: bytes) -> str:
+    """A PNG embedded in a page (reports are single files)."""
+    return f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}">'
 
 
 def what_if(resolved) -> list[str]:

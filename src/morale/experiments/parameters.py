@@ -60,6 +60,28 @@ def from_unit(p: Uncertain, u):
     return out if out.ndim else float(out)
 
 
+def to_unit(params: list[Uncertain], values: dict[str, float] | np.ndarray) -> np.ndarray:
+    """Parameter values -> unit-cube coordinates (the inverse of `from_unit`): a dict gives one row (1, d), an
+    array (m, d) gives (m, d)."""
+    if isinstance(values, dict):
+        x = np.array([[float(values[p.name]) for p in params]])
+    else:
+        x = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    out = np.empty_like(x)
+    for j, p in enumerate(params):
+        lo, hi = p.low, p.high
+        if hi <= lo:
+            out[:, j] = 0.5
+        elif p.dist == "triangular":
+            out[:, j] = stats.triang.cdf(x[:, j], (p.value - lo) / (hi - lo), loc=lo, scale=hi - lo)
+        elif p.dist == "normal":
+            sd = (hi - lo) / 4.0
+            out[:, j] = stats.truncnorm.cdf(x[:, j], (lo - p.value) / sd, (hi - p.value) / sd, loc=p.value, scale=sd)
+        else:
+            out[:, j] = (x[:, j] - lo) / (hi - lo)
+    return np.clip(out, 0.0, 1.0)
+
+
 def ranged_parameters(scenario: Scenario) -> dict[str, Uncertain]:
     """Every parameter with a range of positive width, by dotted path, in schema order (none that --set pins)."""
     return {path: Uncertain(path, p.value, p.range[0], p.range[1], p.dist)
@@ -129,10 +151,15 @@ def draw_run(params: list[Uncertain], seed: int, replicate: int) -> dict[str, fl
     return {p.name: float(from_unit(p, ui)) for p, ui in zip(params, u)}
 
 
+def unit_latin_hypercube(d: int, n: int, seed: int) -> np.ndarray:
+    """n points (n, d) of a Latin hypercube on the unit cube, seeded from (seed, DESIGN_TAG)."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, DESIGN_TAG]))
+    return stats.qmc.LatinHypercube(d=d, seed=rng).random(n)
+
+
 def latin_hypercube(params: list[Uncertain], n: int, seed: int) -> list[dict[str, float]]:
     """n points of a Latin hypercube over the parameters, mapped through their distributions."""
-    rng = np.random.default_rng(np.random.SeedSequence([seed, DESIGN_TAG]))
-    unit = stats.qmc.LatinHypercube(d=len(params), seed=rng).random(n)
+    unit = unit_latin_hypercube(len(params), n, seed)
     return [{p.name: float(from_unit(p, row[j])) for j, p in enumerate(params)} for row in unit]
 
 

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from morale.experiments.parameters import DESIGN_TAG, Uncertain, from_unit
+from morale.experiments.parameters import Uncertain, from_unit, unit_latin_hypercube
 from morale.experiments.sensitivity import salib_seed
 
 ASSUMED_ST = 0.8
@@ -91,8 +90,7 @@ def sobol_box(parameters: list[Uncertain], n: int, seed: int) -> tuple[np.ndarra
     if n < 1 or not parameters:
         raise ValueError(f"sobol_box: got {n} points over {len(parameters)} parameters; expected at least one of each")
     box = [replace(p, dist="uniform") for p in parameters]
-    rng = np.random.default_rng(np.random.SeedSequence([seed, DESIGN_TAG]))
-    unit = stats.qmc.LatinHypercube(d=len(box), seed=rng).random(n)
+    unit = unit_latin_hypercube(len(box), n, seed)
     points = [{p.name: float(from_unit(p, row[j])) for j, p in enumerate(box)} for row in unit]
     return unit, points
 

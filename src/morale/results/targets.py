@@ -137,6 +137,16 @@ STATISTICS: dict[str, tuple[Callable, str]] = {
 }
 
 
+def in_run(row, first: pd.Timestamp, last: pd.Timestamp) -> bool:
+    """Whether a target's period can be compared with a run whose weeks are labelled first..last: it begins at
+    most a week before the run (or is a prorated count, a share, a stock or a ceiling, `BEFORE_RUN_OK`) and ends
+    by the end of the last week."""
+    if row.period_start < first - pd.Timedelta(days=7) and row.target not in BEFORE_RUN_OK + CEILINGS:
+        return False
+    end = row.period_end if not pd.isna(row.period_end) else row.period_start
+    return end <= last + pd.Timedelta(days=6)
+
+
 def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
     """One row per measurable target inside the run: model value, target, range, and whether it is met.
 
@@ -146,11 +156,7 @@ def compare(series: pd.DataFrame, scenario) -> pd.DataFrame:
     rows = []
     first, last = series.index[0], series.index[-1]
     for row in national_targets().itertuples(index=False):
-        early_ok = row.target in BEFORE_RUN_OK + CEILINGS
-        if row.target not in STATISTICS or (row.period_start < first - pd.Timedelta(days=7) and not early_ok):
-            continue
-        end = row.period_end if not pd.isna(row.period_end) else row.period_start
-        if end > last + pd.Timedelta(days=6):
+        if row.target not in STATISTICS or not in_run(row, first, last):
             continue
         statistic, how = STATISTICS[row.target]
         model = statistic(series, row, scenario)
