@@ -9,9 +9,10 @@ from typer.testing import CliRunner
 
 import morale
 from morale.calibration import shipped
-from morale.calibration.calibrate import screening_table
+from morale.calibration.calibrate import read_screening, screening_table
 from morale.calibration.history_matching import Observation
 from morale.cli import app
+from morale.experiments import validate
 from morale.experiments.ensemble import ensemble
 from morale.experiments.parameters import Uncertain
 from tests.conftest import assert_conserved
@@ -81,6 +82,28 @@ def test_calibrated_ensemble_draws_whole_rows(fake_sample, tmp_path):
     assert "calibrated sample (3 sets of 2" in (tmp_path / "e" / "report.html").read_text()
 
 
+def test_calibrated_validation_draws_repeat_sets_with_new_replicates(fake_sample, monkeypatch):
+    """Five draws from a sample of three sets repeat sets; each draw runs its own replicates, so a repeat adds
+    new runs instead of a copy of an earlier draw."""
+    seen = []
+
+    def record(ensembles, needs):
+        for ens in ensembles:
+            for scenario, end, scale in needs:
+                tasks = ens.tasks(scenario, end, scale)
+                seen.append((ens.label, tuple(ens.overrides.values()), tuple(t.replicate for t in tasks)))
+                ens._measures[(scenario, end or ens.end, scale or ens.scale)] = [
+                    {"status": "ok", "outcomes": {"contract_from_2022_06": 1.0, "support_from_2023": 0.0}}
+                    for _ in tasks]
+
+    monkeypatch.setattr(validate, "prefetch", record)
+    _, table = validate.validate_robust(["F2"], draws=5, runs=2, calibrated=True, scheduler="inprocess")
+    assert len(table) == 5 and table[list(FAKE.columns)].duplicated().any()  # 5 draws of 3 sets repeat one
+    replicates = {label: reps for label, _, reps in seen}
+    assert replicates == {f"d{d:03d}-": (2 * d, 2 * d + 1) for d in range(5)}
+    assert all(v in {tuple(r) for r in FAKE.to_numpy()} for _, v, _ in seen)
+
+
 def test_a_pin_wins_over_the_calibrated_sample(fake_sample, tmp_path):
     result = ensemble("russia-2022", runs=2, seed=3, calibrated=True, overrides=["combat.intensity=0.05"],
                       out=tmp_path / "e", scheduler="inprocess", **SMALL)
@@ -99,6 +122,29 @@ def test_calibrated_cli_errors(tmp_path, monkeypatch):
     assert res.exit_code == 2 and "--calibrated and --robust: got both" in res.output
     res = runner.invoke(app, ["calibrate", "russia-2022", "--end", "2022-03-15", "--out", str(tmp_path / "c")])
     assert res.exit_code == 2 and "no observation lies inside" in res.output, res.output
+    bad = tmp_path / "screening.csv"
+    bad.write_text("rank,parameter,decision\n1,combat.intensity,calibrated\n2,combat.no_such_knob,fixed: inert\n")
+    res = runner.invoke(app, ["calibrate", "russia-2022", "--screening", str(bad), "--out", str(tmp_path / "d")])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+    assert f"--screening {bad}: line 3, field parameter: 'combat.no_such_knob'" in res.output
+    assert not (tmp_path / "d").exists()  # refused before any run
+
+
+def test_a_reused_screening_keeps_its_calibrated_rows(tmp_path):
+    params = [Uncertain(n, 1.0, 0.0, 2.0) for n in ("a", "b", "c")]
+    good = tmp_path / "good.csv"
+    good.write_text("rank,parameter,decision\n1,b,calibrated\n2,a,fixed: weak (not among the kept)\n"
+                    "3,c,fixed: inert\n")
+    table = read_screening(good, params)
+    assert list(table.loc[table["decision"] == "calibrated", "parameter"]) == ["b"]
+    for text, message in (("parameter\nb\n", "no column 'decision'"),
+                          ("parameter,decision\nb,kept\n", "line 2, field decision: 'kept'"),
+                          ("parameter,decision\nb,fixed: inert\n", "no row has decision 'calibrated'")):
+        good.write_text(text)
+        with pytest.raises(ValueError, match=message):
+            read_screening(good, params)
+    with pytest.raises(ValueError, match="cannot be read as CSV"):
+        read_screening(tmp_path / "absent.csv", params)
 
 
 def test_screening_keeps_what_the_data_can_see():

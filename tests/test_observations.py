@@ -166,7 +166,7 @@ def test_observations_follow_the_run_span():
     assert all(not o.startswith(("conscription", "authorised", "ukraine_")) for o in short)
     late = {o.output for o in observations("2023-01-01", "2025-12-31")}
     assert observation_id("deaths", "2022-02-24", "2022-12-31") not in late  # began before the run
-    assert observation_id("emigrants_stayed_abroad", "2022-01-01", "2024-12-31") in late  # a stock
+    assert observation_id("emigrants_returned_share", "2022-01-01", "2023-12-31") in late  # a share of a stock
 
 
 # --- a broken file -------------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ The steps, each an experiment folder under `--out` (so `--resume` picks up where
    observation (observation, discrepancy and stochastic spread). Parameters that move no observable by
    `threshold` of that sd are fixed at their values (inert); of the rest, `keep` are calibrated, chosen round
    by round over the observations (each one's strongest parameter first), and the others fixed too (weak).
-   Both lists are in `screening.csv`, with the reason;
+   Both lists are in `screening.csv`, with the reason. `--screening FILE` reuses an earlier run's table
+   instead (`read_screening`), when the change since cannot move its choices;
 3. `wave-1/`, `wave-2/`, ...: history matching (`history_matching.history_match`) over the kept parameters.
 
 Outputs, shared with the toy (see `history_matching`): `sample.parquet`, `identification.csv`,
@@ -131,16 +132,49 @@ def screening_table(indices: pd.DataFrame, params: list[Uncertain], observed: li
     return table.reset_index(drop=True)
 
 
+SCREENING_COLUMNS = ("parameter", "decision")
+DECISIONS = ("calibrated", "fixed: inert", "fixed: weak (not among the kept)")
+
+
+def read_screening(path: str | Path, candidates: list[Uncertain]) -> pd.DataFrame:
+    """An earlier run's `screening.csv`, to history-match the parameters it kept without screening again: the
+    Morris design depends only on the parameters and the seed, so when the observations change in a way that
+    moves no choice (a dropped observation that kept no parameter), the screening's answer is unchanged. Every
+    parameter it names must be a candidate; one bad row stops it with the file, line, field and value."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype={"parameter": str, "decision": str}, keep_default_na=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ValueError(f"--screening {path}: cannot be read as CSV ({exc}); expected a screening.csv that "
+                         f"`morale calibrate` wrote") from None
+    missing = [c for c in SCREENING_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(f"--screening {path}: no column {missing[0]!r}; expected the columns "
+                         f"{', '.join(SCREENING_COLUMNS)} of a screening.csv that `morale calibrate` wrote")
+    names = {p.name for p in candidates}
+    for line, row in zip(range(2, len(table) + 2), table.to_dict("records")):
+        if row["parameter"] not in names:
+            raise ValueError(f"--screening {path}: line {line}, field parameter: {row['parameter']!r} is not a "
+                             f"ranged parameter being screened; expected one `morale show` lists with a range")
+        if row["decision"] not in DECISIONS:
+            raise ValueError(f"--screening {path}: line {line}, field decision: {row['decision']!r}; expected one "
+                             f"of {', '.join(DECISIONS)}")
+    if not (table["decision"] == "calibrated").any():
+        raise ValueError(f"--screening {path}: no row has decision 'calibrated'; expected at least one")
+    return table
+
+
 def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | None = None, end: str | None = None,
               overrides=None, points: int = 500, waves: int = 4, replicates: int = 4, replicated_points: int = 25,
               trajectories: int = 4, keep: int = SCREEN_KEEP, threshold: float = SCREEN_THRESHOLD,
               params: list[str] | None = None, exclude: list[str] | None = None, seed: int = 0,
-              out: str | Path | None = None, resume: bool = False,
+              screening: str | Path | None = None, out: str | Path | None = None, resume: bool = False,
               force: bool = False, scheduler: str = "processes", workers: int | None = None,
               progress: bool = False, cutoff: float = CUTOFF, discrepancy: float = DISCREPANCY,
               loo_share: float = LOO_SHARE) -> Calibration:
     """Screen, then history-match (module docstring). `params` names the parameters to screen (default: every
-    ranged one not pinned by an override); `exclude` drops observations by the start of their id."""
+    ranged one not pinned by an override); `exclude` drops observations by the start of their id; `screening`,
+    an earlier run's `screening.csv`, is reused instead of screening again (`read_screening`)."""
     for name, value, least in (("--points", points, 10), ("--waves", waves, 1), ("--replicates", replicates, 2),
                                ("--trajectories", trajectories, 2), ("--keep", keep, 1)):
         if value < least:
@@ -157,17 +191,20 @@ def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | Non
         candidates = [ranged[n] for n in params]
     else:
         candidates = [p for n, p in ranged.items() if n not in fixed]
+    reused = None if screening is None else Path(screening)
+    table = None if reused is None else read_screening(reused, candidates)  # before any run: a bad file costs nothing
     outputs = model.measure_names
     folder.mkdir(parents=True, exist_ok=True)
     spread = stochastic_spread(model, resolved, outputs, SPREAD_RUNS, seed, folder / "spread", resume, force, scheduler,
                                workers, progress)
-    screened = sensitivity(method="morris", samples=trajectories, seed=seed, outcomes=list(outputs),
-                           out=folder / "screening", resume=resume, force=force, scheduler=scheduler,
-                           workers=workers, progress=progress, model=model, parameters=candidates, dummy=True,
-                           resolved=resolved)
-    screening = screening_table(screened.indices, candidates, observed, spread, threshold, keep, discrepancy)
-    screening.to_csv(folder / "screening.csv", index=False)
-    chosen = set(screening.loc[screening["decision"] == "calibrated", "parameter"])
+    if table is None:
+        screened = sensitivity(method="morris", samples=trajectories, seed=seed, outcomes=list(outputs),
+                               out=folder / "screening", resume=resume, force=force, scheduler=scheduler,
+                               workers=workers, progress=progress, model=model, parameters=candidates, dummy=True,
+                               resolved=resolved)
+        table = screening_table(screened.indices, candidates, observed, spread, threshold, keep, discrepancy)
+    table.to_csv(folder / "screening.csv", index=False)
+    chosen = set(table.loc[table["decision"] == "calibrated", "parameter"])
     kept = [p for p in candidates if p.name in chosen]
     if not kept:
         raise RuntimeError(f"screening fixed every parameter (no effect reached {threshold} total sd); see "
@@ -175,12 +212,12 @@ def calibrate(scenario: str | Path | dict = "russia-2022", *, scale: float | Non
     extra = {"scenario": resolved.name, "scale": model.scale, "end": model.end, "overrides": fixed,
              "excluded": list(exclude or []),
              "screening": {"threshold": threshold, "keep": keep, "trajectories": trajectories,
-                           "spread_runs": SPREAD_RUNS,
-                           "fixed": screening.loc[screening["decision"] != "calibrated",
-                                                  ["parameter", "decision"]].to_dict("records")}}
+                           "spread_runs": SPREAD_RUNS, "reused": str(reused) if reused else None,
+                           "fixed": table.loc[table["decision"] != "calibrated",
+                                              ["parameter", "decision"]].to_dict("records")}}
     match = history_match(model, kept, observed, out=folder, points=points, waves=waves, replicates=replicates,
                           replicated_points=replicated_points, seed=seed, scheduler=scheduler, workers=workers,
                           resume=resume, force=force, progress=progress, cutoff=cutoff, discrepancy=discrepancy,
                           loo_share=loo_share, spec_extra=extra)
-    return Calibration(folder, screening, match, observed)
+    return Calibration(folder, table, match, observed)
 

@@ -206,6 +206,8 @@ def calibrate(
     param: list[str] = typer.Option(None, "--param", help="screen only these ranged parameters (repeatable)"),
     exclude: list[str] = typer.Option(None, "--exclude", help="leave out observations whose id starts with this "
                                                               "(repeatable; e.g. ones a coarse scale biases)"),
+    screening: Path = typer.Option(None, "--screening", help="reuse an earlier run's screening.csv (its "
+                                                             "'calibrated' rows) instead of screening again"),
     cutoff: float = typer.Option(3.0, min=0.5, help="rule a point out when its second-largest implausibility "
                                                     "exceeds this"),
     discrepancy: float = typer.Option(0.1, min=0.0, help="model discrepancy sd as a share of each observed value "
@@ -224,7 +226,8 @@ def calibrate(
     result = _guard(lambda: run_calibrate(scenario, scale=scale, end=end, overrides=set_ or None, points=points,
                                           waves=waves, replicates=replicates, replicated_points=replicated_points,
                                           trajectories=trajectories, keep=keep, params=param or None,
-                                          exclude=exclude or None, seed=seed, out=folder, resume=resume,
+                                          exclude=exclude or None, seed=seed, screening=screening,
+                                          out=folder, resume=resume,
                                           force=force, scheduler=scheduler, workers=workers, progress=True,
                                           cutoff=cutoff, discrepancy=discrepancy, loo_share=loo_share))
     match = result.match

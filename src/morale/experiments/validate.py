@@ -100,8 +100,10 @@ class Ensemble:
     """
 
     def __init__(self, runs: int, scale: float, seed: int, end: str | None, scheduler: str = "inprocess",
-                 workers: int | None = None, store=None, overrides: dict | None = None, label: str = ""):
+                 workers: int | None = None, store=None, overrides: dict | None = None, label: str = "",
+                 first_replicate: int = 0):
         self.n, self.scale, self.seed, self.end = runs, scale, seed, end
+        self.replicates = range(first_replicate, first_replicate + runs)
         self.scheduler, self.workers, self.store = scheduler, workers, store
         self.overrides, self.label = overrides or {}, label
         self._cache: dict[tuple[str, str | None, float], list[Run]] = {}
@@ -112,7 +114,7 @@ class Ensemble:
         if key not in self._cache:
             self._cache[key] = [morale.run(scenario, seed=self.seed, scale=key[2], end=key[1], replicate=i,
                                            base=self.overrides_for(scenario) or None)
-                                for i in range(self.n)]
+                                for i in self.replicates]
         return self._cache[key]
 
     def overrides_for(self, scenario: str) -> dict:
@@ -128,7 +130,7 @@ class Ensemble:
                      params={"scenario": scenario, "seed": self.seed, "replicate": i, "scale": scale, "end": end,
                              "overrides": self.overrides_for(scenario)},
                      outcomes=MEASURES, labels={"scenario": scenario, "end": end, "scale": scale})
-                for i in range(self.n)]
+                for i in self.replicates]
 
     def prefetch(self, needs: list[tuple[str, str | None, float | None]]) -> None:
         """Run every task of these (scenario, end, scale) ensembles at once (one executor pass)."""
@@ -557,7 +559,10 @@ def validate_robust(names: list[str], draws: int = 50, runs: int = 4, scale: flo
     if given:  # the draws themselves: a folder made on other points cannot be resumed
         spec["points"] = points
     store = _store(out, spec, resume, force)
-    ensembles = [Ensemble(runs, scale, seed, end, scheduler, workers, store, overrides=point, label=f"d{d:03d}-")
+    # Calibrated draws may repeat a parameter set (a sample smaller than `draws`): each draw then runs its own
+    # replicates, so a repeat adds new stochastic evidence instead of copying a draw.
+    ensembles = [Ensemble(runs, scale, seed, end, scheduler, workers, store, overrides=point, label=f"d{d:03d}-",
+                          first_replicate=d * runs if calibrated else 0)
                  for d, point in enumerate(points)]
     needs = [need for name in order if name in NEEDS for need in NEEDS[name](ensembles[0])]
     if needs:
