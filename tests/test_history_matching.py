@@ -13,7 +13,7 @@ from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 import morale.experiments.runner as runner
-from morale.calibration.emulator import fit_emulator, loo
+from morale.calibration.emulator import RESTARTS, default_kernel, fit_emulator, loo
 from morale.calibration.history_matching import (
     CUTOFF,
     Observation,
@@ -49,7 +49,7 @@ def test_loo_closed_form_equals_refits_with_fixed_hyperparameters():
     y = _smooth(unit) + rng.normal(0.0, 0.05, 30)
     em = fit_emulator(unit, y, "y", seed=0)
     gp = em.gp
-    mean, var = loo(gp, unit, y)
+    mean, var = loo(gp, unit, y, em.y_mean, em.y_scale)
     normalised = (y - em.y_mean) / em.y_scale
     for i in range(len(y)):
         keep = np.arange(len(y)) != i
@@ -59,6 +59,20 @@ def test_loo_closed_form_equals_refits_with_fixed_hyperparameters():
         np.testing.assert_allclose(mean[i], mu[0] * em.y_scale + em.y_mean, rtol=1e-6)
         np.testing.assert_allclose(var[i], (sd[0] ** 2 + gp.alpha) * em.y_scale ** 2, rtol=1e-6)
     np.testing.assert_allclose(em.loo_error, (y - mean) / np.sqrt(var), rtol=1e-12)
+
+
+def test_own_standardisation_matches_scikit_learns_normalize_y():
+    """The emulator centres and scales the output itself (it reads no private state of the regressor); the fit
+    is the one `normalize_y=True` gives, so earlier calibrations stay reproducible."""
+    rng = np.random.default_rng(3)
+    unit = rng.random((40, 2))
+    y = 1e5 * _smooth(unit) + 3e5 + rng.normal(0.0, 2e3, 40)
+    em = fit_emulator(unit, y, "y", seed=4)
+    theirs = GaussianProcessRegressor(kernel=default_kernel(2), normalize_y=True, n_restarts_optimizer=RESTARTS,
+                                      random_state=np.random.RandomState(4)).fit(unit, y)
+    new = rng.random((50, 2))
+    np.testing.assert_allclose(em.gp.kernel_.theta, theirs.kernel_.theta, rtol=1e-9)
+    np.testing.assert_allclose(em.predict(new)[0], theirs.predict(new), rtol=1e-9)
 
 
 def test_smooth_function_passes_loo_and_predicts_new_points():
@@ -115,7 +129,8 @@ def test_mean_variance_is_sklearn_predictive_variance_without_the_nugget():
     em = fit_emulator(unit, _smooth(unit) + rng.normal(0.0, 0.1, 30), "y", seed=1)
     new = rng.random((50, 2))
     mean, var = em.predict(new, chunk=7)  # chunks must not change anything
-    sk_mean, sk_sd = em.gp.predict(new, return_std=True)
+    sk_mean, sk_sd = em.gp.predict(new, return_std=True)  # in standardised units
+    sk_mean, sk_sd = sk_mean * em.y_scale + em.y_mean, sk_sd * em.y_scale
     assert em.nugget > 1e-3  # a real nugget, so the subtraction matters
     np.testing.assert_allclose(mean, sk_mean, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(var, np.clip(sk_sd ** 2 - em.nugget, 0.0, None), rtol=1e-7, atol=1e-12)

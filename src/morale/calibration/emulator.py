@@ -6,8 +6,9 @@ coordinates (n, d) of the parameters:
 
     kernel = ConstantKernel * RBF(length_scale = ones(d), one per parameter) + WhiteKernel
 
-fitted by scikit-learn's `GaussianProcessRegressor` (`normalize_y=True`: the output is centred and scaled
-before the fit, so one set of bounds suits every output). The RBF's length scales (bounds 1e-2..1e2 on the
+fitted by scikit-learn's `GaussianProcessRegressor` on the output centred and scaled (`standardise`, as its
+`normalize_y` does, but kept here so the emulator never reads the regressor's private state), so one set of
+bounds suits every output. The RBF's length scales (bounds 1e-2..1e2 on the
 unit cube) say how smooth the output is in each parameter; the WhiteKernel's noise (the nugget, 1e-8..1e1 of
 the output's variance) absorbs the run-to-run noise of a stochastic model, since replicates go in as rows.
 
@@ -73,7 +74,7 @@ class Emulator:
     loo_error: np.ndarray  # standardised: (y_i - loo_mean_i) / sqrt(loo_var_i)
     loo_share_within_2: float
     valid: bool
-    y_mean: float = 0.0  # the normalisation scikit-learn applied (normalize_y)
+    y_mean: float = 0.0  # the output's centring and scale before the fit (`standardise`)
     y_scale: float = 1.0
     constant: float | None = None
     note: str = ""
@@ -149,26 +150,34 @@ def fit_emulator(unit: np.ndarray, y: np.ndarray, output: str, seed: int = 0, *,
         return _constant(output, y, valid=True, note="constant output: emulated exactly", threshold=threshold)
     random = np.random.RandomState(_int_seed(seed))
     gp = GaussianProcessRegressor(kernel=kernel if kernel is not None else default_kernel(unit.shape[1]),
-                                  normalize_y=True, n_restarts_optimizer=RESTARTS if optimize else 0,
+                                  n_restarts_optimizer=RESTARTS if optimize else 0,
                                   optimizer="fmin_l_bfgs_b" if optimize else None, random_state=random)
     with warnings.catch_warnings():  # hyperparameters at their bounds are reported by the LOO check instead
         warnings.simplefilter("ignore", ConvergenceWarning)
         if optimize and n > HYPER_POINTS:
             rows = np.sort(random.choice(n, HYPER_POINTS, replace=False))
-            learned = gp.fit(unit[rows], y[rows]).kernel_
-            gp = GaussianProcessRegressor(kernel=learned, normalize_y=True, optimizer=None)
-        gp.fit(unit, y)
-    y_mean = float(np.ravel(gp._y_train_mean)[0])
-    y_scale = float(np.ravel(gp._y_train_std)[0])
-    mean, var = loo(gp, unit, y)
+            learned = gp.fit(unit[rows], standardise(y[rows])[0]).kernel_
+            gp = GaussianProcessRegressor(kernel=learned, optimizer=None)
+        z, y_mean, y_scale = standardise(y)
+        gp.fit(unit, z)
+    mean, var = loo(gp, unit, y, y_mean, y_scale)
     error = (y - mean) / np.sqrt(np.maximum(var, 1e-300))
     share = float(np.mean(np.abs(error) <= 2.0))
     return Emulator(output, gp, mean, var, error, share, share >= threshold, y_mean, y_scale, n=n,
                     threshold=threshold)
 
 
-def loo(gp: GaussianProcessRegressor, unit: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out means and variances of a fitted GP at its training points, in output units.
+def standardise(y: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """(y - mean) / sd with its mean and sd (sd 1 for a constant), as scikit-learn's `normalize_y` does."""
+    mean, sd = float(np.mean(y)), float(np.std(y))
+    sd = sd if sd != 0.0 else 1.0
+    return (y - mean) / sd, mean, sd
+
+
+def loo(gp: GaussianProcessRegressor, unit: np.ndarray, y: np.ndarray, y_mean: float,
+        y_scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out means and variances of a GP fitted on (y - y_mean) / y_scale, at its training points, in
+    output units.
 
     Rasmussen & Williams (2006) eq. 5.12 on the normalised outputs: mu_i = y_i - [K^-1 y]_i / [K^-1]_ii and
     sigma_i^2 = 1 / [K^-1]_ii, with K the fitted kernel at the training points (its nugget included: the
@@ -176,8 +185,6 @@ def loo(gp: GaussianProcessRegressor, unit: np.ndarray, y: np.ndarray) -> tuple[
     with the hyperparameters, the prior mean and the scale held fixed."""
     unit = np.atleast_2d(np.asarray(unit, dtype=np.float64))
     y = np.asarray(y, dtype=np.float64).reshape(-1)
-    y_mean = float(np.ravel(gp._y_train_mean)[0])
-    y_scale = float(np.ravel(gp._y_train_std)[0])
     z = (y - y_mean) / y_scale
     K = gp.kernel_(unit)
     K[np.diag_indices_from(K)] += gp.alpha

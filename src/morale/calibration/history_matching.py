@@ -776,7 +776,8 @@ def _manifest(common, model, params, observations, waves, candidates, cuts, stoc
         "loo_rule": "an emulator is used in its wave's cut only when at least loo_threshold of its leave-one-out "
                     "standardised errors lie within +-2 (closed form, hyperparameters fixed)",
         "emulator": "scikit-learn GaussianProcessRegressor, ConstantKernel * RBF(ARD) + WhiteKernel, "
-                    "normalize_y, 2 restarts; inputs on the unit cube; Var_em excludes the nugget",
+                    "output standardised (emulator.standardise), 2 restarts; inputs on the unit cube; Var_em "
+                    "excludes the nugget",
         "seeds": {"runs": common["seed"], "design": f"SeedSequence([seed, {TAG_DESIGN}, wave])",
                   "volume": f"SeedSequence([seed, {TAG_VOLUME}])",
                   "emulators": f"SeedSequence([seed, {TAG_EMULATOR}, wave, output])"},
