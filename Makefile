@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PYTHON := python3.11
 
-.PHONY: run test lint bench lock clean
+.PHONY: run dashboard test lint bench lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml $(LOCK)
 
 run: $(STAMP)
 	$(VENV)/bin/morale run russia-2022 --out runs/russia-2022 --force
+
+dashboard: $(STAMP)
+	$(VENV)/bin/morale dashboard
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks

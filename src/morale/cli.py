@@ -344,3 +344,32 @@ def validate(
         console().print(view)
     if not all(r.passed for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def dashboard(port: int = typer.Option(8501, help="the port to serve the dashboard on"),
+              host: str = typer.Option("127.0.0.1", help="the address to listen on (127.0.0.1: this machine only; "
+                                                         "0.0.0.0 opens it to the network)")) -> None:
+    """Start the interactive dashboard (a Streamlit app) and print its URL; Ctrl-C stops it."""
+    import os
+    import socket
+    from importlib import resources
+
+    if not 1 <= port <= 65535:
+        fail(f"--port: got {port}; expected a port number from 1 to 65535")
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as err:  # create_server adds "(while attempting to bind on ...)": the flags say that
+        reason = (err.strerror or str(err)).split(" (while attempting")[0]
+        fail(f"--host {host} --port {port}: cannot listen there ({reason}); expected a free port on an address of "
+             f"this machine")
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        warn(f"--host {host}: the dashboard is open to other machines on the network")
+    console().print(f"dashboard: http://{f'[{host}]' if ':' in host else host}:{port}  (Ctrl-C stops it)",
+                    markup=False)
+    sys.stdout.flush()
+    app_file = str(resources.files("morale.dashboard").joinpath("app.py"))
+    os.execv(sys.executable, [sys.executable, "-m", "streamlit", "run", app_file, "--server.port", str(port),
+                              "--server.address", host, "--server.headless", "true", "--server.fileWatcherType",
+                              "none", "--server.maxUploadSize", "1", "--browser.gatherUsageStats", "false"])

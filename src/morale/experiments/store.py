@@ -218,16 +218,17 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise ExperimentFolderError(f"{path}: missing; expected the folder's manifest (a run or experiment "
                                     f"folder written by morale)") from None
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        raise ExperimentFolderError(f"{path}: cannot be read as JSON ({_first_line(err)}); expected the "
+        raise ExperimentFolderError(f"{path}: cannot be read as JSON ({first_line(err)}); expected the "
                                     f"manifest morale wrote") from None
     if not isinstance(manifest, dict):
         raise ExperimentFolderError(f"{path}: holds a {type(manifest).__name__}; expected a JSON object")
     return manifest
 
 
-def _first_line(err: BaseException) -> str:
+def first_line(err: BaseException, limit: int | None = None) -> str:
+    """An error's first line (at most `limit` characters), for one-line messages."""
     text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
+    return text[0][:limit] if text else type(err).__name__
 
 
 def _ends_with_newline(fd: int) -> bool:

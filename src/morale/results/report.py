@@ -415,7 +415,7 @@ def rebuild_report(folder: Path) -> Path:
     if missing:
         raise ExperimentFolderError(f"{path}: 'spec' has no field {', '.join(repr(f) for f in missing)}; "
                                     f"expected the spec of a {kind} as morale wrote it")
-    tables = {name: _read_table(folder / name) for name in EXPERIMENT_TABLES[kind]}
+    tables = {name: read_table(folder / name) for name in EXPERIMENT_TABLES[kind]}
     try:
         return _REBUILD[kind](folder, spec, tables)
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
@@ -432,11 +432,12 @@ def _shown(value) -> str:
 
 
 def _one_line(err: BaseException) -> str:
-    lines = str(err).strip().splitlines()
-    return lines[0][:200] if lines else type(err).__name__
+    from morale.experiments.store import first_line
+
+    return first_line(err, 200)
 
 
-def _read_table(path: Path) -> pd.DataFrame:
+def read_table(path: Path) -> pd.DataFrame:
     """A Parquet table morale wrote, or one line: missing, unreadable, or without the columns it must have."""
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -469,7 +470,7 @@ def _rebuild_run(folder: Path, manifest: dict) -> Path:
     if replicate is not None and not isinstance(replicate, int):
         raise ExperimentFolderError(f"{folder / 'manifest.json'}: field 'replicate' is {_shown(replicate)}; "
                                     f"expected an integer or null")
-    tables = {name: _read_table(folder / name) for name in RUN_TABLES}
+    tables = {name: read_table(folder / name) for name in RUN_TABLES}
     toml = folder / "scenario.toml"
     if not toml.is_file():
         raise ExperimentFolderError(f"{toml}: missing; expected the resolved scenario morale writes there")

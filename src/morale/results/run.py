@@ -56,7 +56,7 @@ class Run:
         self.events.to_parquet(folder / "events.parquet", index=False)
         (folder / "scenario.toml").write_text(scenario_toml(self.scenario), encoding="utf-8")
         manifest = {
-            "morale_version": _version(),
+            "morale_version": package_version(),
             "git_commit": _git_commit(),
             "command": command,
             "scenario": self.scenario.name,
@@ -143,7 +143,7 @@ def prepare_folder(folder: Path, force: bool) -> None:
 
 def provenance(command: str | None = None) -> dict[str, str | None]:
     """What made a result: the command line (default: this process's), the package version, the git commit."""
-    return {"command": command or " ".join(sys.argv), "version": _version(), "commit": _git_commit()}
+    return {"command": command or " ".join(sys.argv), "version": package_version(), "commit": _git_commit()}
 
 
 def scenario_toml(scenario: Scenario) -> str:
@@ -151,7 +151,8 @@ def scenario_toml(scenario: Scenario) -> str:
     return tomli_w.dumps(scenario.model_dump(mode="python", exclude_none=True))
 
 
-def _version() -> str:
+def package_version() -> str:
+    """The installed morale version ("unknown" from a source tree that was never installed)."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:
