@@ -8,6 +8,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from morale.calibration.shipped import calibration_marks
 from morale.cli import app
 from morale.engine.recorder import SERIES
 from morale.scenario import metadata
@@ -127,8 +128,12 @@ def test_show_json_round_trips_parameter_values():
         assert row["dist"] == param.dist and row["source"] == param.source, path
         assert row["bounds"] == list(metadata.meta(path).bounds) and row["unit"] == metadata.meta(path).unit
         assert row["pinned"] is False
+    # russia-2022 ships a calibrated sample, so its rows say what the calibration made of each parameter
     assert set(rows["combat.intensity"]) == {"parameter", "value", "range", "dist", "bounds", "unit", "pinned",
-                                             "source"}
+                                             "source", "calibration"}
+    marks = calibration_marks("russia-2022")
+    assert rows["deployment.front_demand_scale"]["calibration"] == marks["deployment.front_demand_scale"]
+    assert marks["deployment.front_demand_scale"].startswith("pinned ")
     assert rows["start"]["value"] == str(scenario.start)
 
 
