@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PYTHON := python3.11
 
-.PHONY: run dashboard test lint bench lock clean
+.PHONY: run dashboard test screenshots lint bench lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -20,9 +20,15 @@ run: $(STAMP)
 dashboard: $(STAMP)
 	$(VENV)/bin/morale dashboard
 
+# The browser tests drive one dashboard server in Chromium: they run after the parallel part, one at a time.
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
-	$(PY) -m pytest -q -n 2 --timeout 600
+	$(PY) -m pytest -q -n 2 --timeout 600 -m 'not slow and not browser'
+	$(PY) -m pytest -q --timeout 600 -m browser
+
+# The README's pictures of the dashboard, taken by the browser tests.
+screenshots: $(STAMP)
+	MORALE_SCREENSHOTS=docs/img $(PY) -m pytest -q --timeout 600 -m browser
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py

@@ -27,7 +27,7 @@ from morale.experiments.sweep import sweep
 from morale.experiments.validate import validate_patterns
 from morale.scenario.loader import ScenarioError
 
-PAGES = Path(__file__).parents[1] / "src" / "morale" / "dashboard" / "pages"
+PAGES = Path(__file__).parents[1] / "src" / "morale" / "dashboard" / "screens"
 TINY = {"runs": 2, "scale": 1000, "end": "2022-06-30", "scheduler": "inprocess"}
 TIMEOUT = 120  # seconds for one script run of a page (a cold Numba compile on a busy machine included)
 

@@ -26,7 +26,7 @@ from morale.engine.regions import load_regions
 from morale.scenario import metadata
 
 DASHBOARD = Path(morale.__file__).parent / "dashboard"
-PAGE = DASHBOARD / "pages" / "scenario.py"
+PAGE = DASHBOARD / "screens" / "scenario.py"
 END = dt.date(2022, 6, 30)
 INTENSITY = "param|russia-2022|combat.intensity"
 WAIT_SECONDS = 600  # a bound on waiting for the worker, never a synchronisation

@@ -142,11 +142,14 @@ def submit(request: RunRequest, key: str) -> None:
 def cancel() -> None:
     _, job = st.session_state.pop("job")
     session.runner().cancel(job)
+    st.session_state["cancelled"] = True  # the click reran only the fragment: it reruns the page
 
 
 @st.fragment(run_every=0.3)
 def progress() -> None:
     """While a run is going: its progress and a Cancel button; when it ends, a rerun shows the result."""
+    if st.session_state.pop("cancelled", False):
+        st.rerun()  # the whole page, so the Run button is enabled again
     pending = st.session_state.get("job")
     if pending is None:
         return
