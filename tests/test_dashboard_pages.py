@@ -275,11 +275,12 @@ def test_compare_runs_shows_the_difference_and_never_a_stale_one(compare_page):
 
 def test_compare_runs_limit_follows_the_horizon(compare_page):
     at = compare_page
-    at.number_input[0].set_value(compare_view.MOST_RUNS).run()
+    at.select_slider(key="compare-scale").set_value(100).run()
+    at.number_input[0].set_value(compare_view.most_runs(100, 0.85)).run()
     at.date_input(key="compare-end-russia-2022-None").set_value(dt.date(2027, 12, 31)).run()
     assert errors(at) == []
     (runs,) = at.number_input
-    assert runs.max == compare_view.most_runs(1000, compare_view.years(dt.date(2022, 2, 24), dt.date(2027, 12, 31)))
+    assert runs.max == compare_view.most_runs(100, compare_view.years(dt.date(2022, 2, 24), dt.date(2027, 12, 31)))
     assert 2 <= runs.value <= runs.max < compare_view.MOST_RUNS
 
 

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import morale
@@ -69,6 +70,21 @@ def test_compare_report_has_bands_effects_and_differences(folders):
     assert "Bands, side by side" in text and "Paired differences" in text
     assert "<td>max(soldiers_front)</td>" in text and "share B&gt;A" in text
     assert "russia-2022-long-training" in text
+
+
+def test_compare_without_report_writes_tables_only_and_the_report_comes_later(folders, tmp_path):
+    folder = tmp_path / "quiet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = compare("russia-2022", "russia-2022-long-training", runs=2,
+                         outcomes=["killed", "max(soldiers_front)"], out=folder, report=False, **SMALL)
+    assert not any((folder / name).exists() for name in ("bands.png", "differences.png", "report.html"))
+    for name in ("effects.parquet", "differences.parquet", "quantiles.parquet"):
+        assert (folder / name).exists()
+    made = pd.read_parquet(folders["compare"] / "effects.parquet")
+    pd.testing.assert_frame_equal(result.effects.reset_index(drop=True), made.reset_index(drop=True))
+    text = rebuild_report(folder).read_text(encoding="utf-8")
+    assert text.count('<img src="data:image/png;base64,') == 2 and "Paired differences" in text
 
 
 def test_experiment_manifests_keep_provenance_beside_the_spec(folders):

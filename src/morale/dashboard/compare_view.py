@@ -30,11 +30,12 @@ COLOURS = qualitative.Plotly
 HEADLINE = ["outcome", "mean A", "mean B", "mean B-A", "ci95 low", "ci95 high", "B-A q05", "B-A q95", "share B>A",
             "replicates"]
 SCALES = (100, 200, 500, 1000)
-# Measured on the 2-core machine while a calibration kept both cores busy (an idle machine does better):
-# seconds per simulated year of a warm russia-2022 run in one process (4 paired runs to 2024-12-31 took
-# 42-45 s at every scale offered), and what `morale.compare` adds once (its figures and report.html).
-SECONDS_PER_YEAR = {100: 1.5, 200: 1.5, 500: 1.4, 1000: 1.4}
-OVERHEAD_SECONDS = 9.5
+# Measured on the 2-core machine with a niced 2-worker validate run in the background (an idle machine does
+# better): a warm russia-2022 against long-training comparison in one process, without figures (`report=False`),
+# took 0.29, 0.23, 0.19 and 0.17 s per simulated run-year at scales 100, 200, 500 and 1000 (2 paired runs to
+# 2024-12-31), and about 0.3 s once. The values below add about 20% to those.
+SECONDS_PER_YEAR = {100: 0.35, 200: 0.28, 500: 0.23, 1000: 0.2}
+OVERHEAD_SECONDS = 1.0
 BUDGET_SECONDS = 60.0
 DEFAULT_RUNS = 4
 MOST_RUNS = 20
@@ -67,7 +68,7 @@ def run_seconds(scale: float, span_years: float) -> float:
 
 
 def comparison_seconds(runs: int, scale: float, span_years: float) -> float:
-    """A comparison's expected wall time: two arms of `runs` runs in one process, and the report."""
+    """A comparison's expected wall time: two arms of `runs` runs in one process, and their tables."""
     return OVERHEAD_SECONDS + 2 * runs * run_seconds(scale, span_years)
 
 

@@ -5,7 +5,8 @@ Run i of A and run i of B share the seed `SeedSequence(seed, spawn_key=(i,))`, s
 scenarios' effect and not the noise of two draws. The folder gets `quantiles.parquet` (with a `scenario`
 column), `runs.parquet` (one row per run of either), `differences.parquet` (per replicate: A, B and B-A of
 each outcome), `effects.parquet` (per outcome: means, paired 95% interval, quantiles of the difference, share
-of replicates with B > A), `bands.png`, `differences.png` and `report.html` (both, with the effects table).
+of replicates with B > A), `bands.png`, `differences.png` and `report.html` (both, with the effects table). With `report=False` the tables
+alone are written (the dashboard draws its own charts); `morale report FOLDER` adds the figures later.
 """
 
 from __future__ import annotations
@@ -53,8 +54,9 @@ class Comparison:
 def compare(a: str | Path | dict, b: str | Path | dict, runs: int = 20, seed: int = 0, scale: float | None = None,
             end: str | None = None, overrides: dict | list[str] | None = None, outcomes: list[str] | None = None,
             out: str | Path | None = None, resume: bool = False, force: bool = False, scheduler: str = "processes",
-            workers: int | None = None, progress: bool = False) -> Comparison:
-    """Run A and B with paired seeds and compare them (see the module docstring)."""
+            workers: int | None = None, progress: bool = False, report: bool = True) -> Comparison:
+    """Run A and B with paired seeds and compare them (see the module docstring). `report=False` leaves out
+    the figures and report.html (seconds of Matplotlib); `morale report FOLDER` writes the report later."""
     from morale.scenario.loader import ScenarioError
 
     if runs < 1:
@@ -93,6 +95,8 @@ def compare(a: str | Path | dict, b: str | Path | dict, runs: int = 20, seed: in
     write_parquet(differences, store.folder / "differences.parquet")
     write_parquet(effects, store.folder / "effects.parquet")
     result = Comparison(store.folder, spec, ensembles[name_a], ensembles[name_b], differences, effects)
+    if not report:
+        return result
     import matplotlib.pyplot as plt
 
     fig = plot_bands(ensembles, default_bands(list(texts)))

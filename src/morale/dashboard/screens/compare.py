@@ -92,7 +92,7 @@ if st.button(f"Run {2 * runs} runs (about {seconds:.0f} s)", type="primary", key
     with st.spinner(f"{runs} paired runs of each scenario at scale {scale} to {end}..."):
         try:
             result = morale.compare(scenario_a, scenario_b, scheduler="inprocess", out=FOLDERS / key, resume=True,
-                                    **arguments)
+                                    report=False, **arguments)
         except ValueError as err:
             st.error(str(err))
             st.stop()
