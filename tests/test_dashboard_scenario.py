@@ -104,6 +104,32 @@ def test_change_run_cache_and_never_a_stale_result(in_process):
     assert at.button(key="run").disabled
 
 
+def _undo_drawn_before_its_control():
+    import streamlit as st
+
+    import morale
+    from morale.dashboard import controls
+
+    control = next(c for c in controls.controls(morale.load_scenario("russia-2022"))["combat"]
+                   if c.path == "combat.intensity")
+    changes = st.session_state.setdefault("changes", {})
+    st.button("undo", key="undo", on_click=controls.forget, args=("russia-2022", control.path, changes))
+    controls.draw(control, "combat", "russia-2022", changes)
+
+
+def test_an_edit_and_its_undo_in_one_rerun_leave_the_undo():
+    """Found in Chromium on a loaded machine: the undo's callback ran first and the edit's then raised KeyError."""
+    at = AppTest.from_function(_undo_drawn_before_its_control, default_timeout=60)
+    at.run()
+    at.number_input(key=INTENSITY).set_value(0.2).run()
+    assert at.session_state["changes"] == {"combat.intensity": 0.2}
+    at.number_input(key=INTENSITY).set_value(0.3)
+    at.button(key="undo").click().run()
+    assert_clean(at)
+    assert at.session_state["changes"] == {}
+    assert at.number_input(key=INTENSITY).value == morale.load_scenario("russia-2022").combat.intensity.value
+
+
 def test_command_line_and_toml_file_reproduce_the_page_run(in_process, tmp_path):
     at = small(opened())
     at.number_input(key="param|russia-2022|pay.monthly_pay").set_value(300000.0).run()

@@ -131,6 +131,8 @@ def draw(control: Control, section: str, scenario_id: str, changes: dict) -> Non
 
 
 def _record(control: Control, key: str, changes: dict) -> None:
+    if key not in st.session_state:  # an undo in the same rerun (a click while an edit was pending) wins
+        return
     value = st.session_state[key]
     if value == control.value:
         changes.pop(control.path, None)
