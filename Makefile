@@ -24,11 +24,11 @@ dashboard: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(PY) -m pytest -q -n 2 --timeout 600 -m 'not slow and not browser'
-	$(PY) -m pytest -q --timeout 600 -m browser
+	$(PY) -m pytest -q -rs --timeout 600 -m browser
 
 # The README's pictures of the dashboard, taken by the browser tests.
 screenshots: $(STAMP)
-	MORALE_SCREENSHOTS=docs/img $(PY) -m pytest -q --timeout 600 -m browser
+	MORALE_SCREENSHOTS=docs/img $(PY) -m pytest -q -rs --timeout 600 -m browser
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py
