@@ -307,6 +307,22 @@ def _app():
     return test_app
 
 
+def test_cli_compare_a_scenario_against_itself_with_a_dated_change(tmp_path):
+    """No file needed: B is A with an event; the event reaches B only and changes what it should."""
+    result = CliRunner().invoke(_app(), ["compare", "russia-2022", "russia-2022", "--b-event",
+                                         "2022-05-01:combat.intensity=0.09", "--runs", "2", "--scale", "500", "--end",
+                                         "2022-09-30", "--scheduler", "inprocess", "--outcome", "killed", "--outcome",
+                                         "killed@2022-04-20", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 0, result.output
+    runs = pd.read_parquet(tmp_path / "c" / "runs.parquet")
+    conserved(runs)
+    effects = pd.read_parquet(tmp_path / "c" / "effects.parquet").set_index("outcome")
+    assert effects.loc["killed@2022-04-20", "mean B-A"] == 0  # same seeds, nothing differs before the event
+    assert effects.loc["killed", "share B>A"] == 1
+    changes = json.loads((tmp_path / "c" / "manifest.json").read_text())["provenance"]["changes"]
+    assert changes == {"A (A:russia-2022)": [], "B (B:russia-2022)": ["added event 2022-05-01: combat.intensity = 0.09"]}
+
+
 def test_cli_ensemble_and_errors(tmp_path):
     runner = CliRunner()
     app = _app()

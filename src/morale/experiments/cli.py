@@ -93,13 +93,26 @@ def compare(
     scale: float = SCALE, end: str = END, set_: list[str] = SET, outcome: list[str] = OUTCOME,
     out: Path = OUT, resume: bool = RESUME, force: bool = FORCE, scheduler: str = SCHEDULER,
     workers: int = WORKERS, seed: int = SEED,
+    a_set: list[str] = typer.Option(None, "--a-set", help="pin a parameter in A only: PATH=VALUE (repeatable)"),
+    a_event: list[str] = typer.Option(None, "--a-event", help="a dated change in A only: DATE:PATH=VALUE"),
+    a_drop_event: list[str] = typer.Option(None, "--a-drop-event", help="switch off an event of A by id"),
+    b_set: list[str] = typer.Option(None, "--b-set", help="pin a parameter in B only: PATH=VALUE (repeatable)"),
+    b_event: list[str] = typer.Option(None, "--b-event", help="a dated change in B only: DATE:PATH=VALUE, for "
+                                                              "example 2026-01-01:policy.exit_ban=false"),
+    b_drop_event: list[str] = typer.Option(None, "--b-drop-event", help="switch off an event of B by id"),
 ) -> None:
-    """Compare two scenarios with common random numbers: bands side by side, distribution of B - A."""
+    """Compare two scenarios with common random numbers: bands side by side, distribution of B - A.
+
+    A scenario against itself with a change needs no file: `morale compare russia-2022 russia-2022
+    --b-event 2026-01-01:policy.exit_ban=false`. --set applies to both arms; --a-* and --b-* to one."""
     from morale.experiments.compare import compare as run_compare
 
     folder = out or Path("runs") / f"compare-{Path(a).stem}-{Path(b).stem}-seed{seed}"
     _guard(lambda: _check(scale, end, scheduler, workers))
-    result = _guard(lambda: run_compare(a, b, runs=runs, seed=seed, scale=scale, end=end, overrides=set_ or None,
+    first = _guard(lambda: _arm(a, "a", a_set, a_event, a_drop_event))
+    second = _guard(lambda: _arm(b, "b", b_set, b_event, b_drop_event))
+    result = _guard(lambda: run_compare(first, second, runs=runs, seed=seed, scale=scale, end=end,
+                                        overrides=set_ or None,
                                         outcomes=outcome or None, out=folder, resume=resume, force=force,
                                         scheduler=scheduler, workers=workers, progress=True))
     table = Table(title=f"B - A over {runs} paired runs: A = {result.spec['a']['scenario']}, "
@@ -112,6 +125,21 @@ def compare(
                       f"{row['B-A q05']:,.4g}..{row['B-A q95']:,.4g}", f"{row['share B>A']:.0%}")
     console().print(table)
     console().print(f"experiment folder: [bold]{result.folder}[/] (bands.png, differences.png, effects.parquet)")
+
+
+def _arm(scenario: str, side: str, pins: list[str] | None, events: list[str] | None, drops: list[str] | None):
+    """One arm of a comparison: the scenario as named, or loaded with its own what-ifs (errors name --a-/--b-)."""
+    if not (pins or events or drops):
+        return scenario
+    from morale.scenario.loader import ScenarioError, load_scenario
+
+    try:
+        return load_scenario(scenario, pins or None, events or None, drops or None)
+    except ScenarioError as err:
+        text = str(err)
+        for flag in ("--set", "--event", "--drop-event"):
+            text = text.replace(f"{flag} ", f"--{side}-{flag[2:]} ")
+        raise ScenarioError(text) from None
 
 
 @experiment_commands.command()

@@ -67,7 +67,8 @@ def compare(a: str | Path | dict, b: str | Path | dict, runs: int = 20, seed: in
     check_outcome_dates(parsed, max(resolved_a.start, resolved_b.start), min(resolved_a.end, resolved_b.end))
     name_a, name_b = arm_names(resolved_a.name, resolved_b.name)
     if model_a == model_b:
-        raise ScenarioError(f"compare: {a} and {b} are the same scenario; expected two different ones")
+        raise ScenarioError(f"compare: {a} and {b} are the same scenario; expected two different ones "
+                            f"(or one with its own change: --b-set, --b-event)")
     spec = {"kind": "compare", "a": model_spec(model_a, resolved_a), "b": model_spec(model_b, resolved_b),
             "runs": runs, "seed": seed, "outcomes": [o.text for o in parsed]}
     store = open_store(out, spec, resume, force, changes={f"A ({name_a})": what_if(resolved_a),
