@@ -268,3 +268,27 @@ def calibrate(
     console().print(view)
     console().print(f"experiment folder: [bold]{result.folder}[/] (sample.parquet, identification.csv, targets.csv, "
                     f"screening.csv, report.html)")
+
+
+@experiment_commands.command()
+def survival(
+    folder: Path = typer.Argument(..., help="an ensemble, compare or sweep folder (its runs keep weekly series)"),
+    out: Path = typer.Option(None, help="where to write (default FOLDER/survival)"),
+) -> None:
+    """When does each run first fail its requirement? Failure dates and their survival curve (Kaplan-Meier)."""
+    from morale.experiments.survival import survival as run_survival
+
+    result = _guard(lambda: run_survival(folder, out=out))
+    view = Table(title=f"requirement not yet failed: {folder}")
+    for column in ("arm", "runs", "failed by the horizon", "median failure", "last date"):
+        view.add_column(column, justify="left" if column == "arm" else "right")
+    arms = result.failures["arm"] if "arm" in result.failures.columns else None
+    for arm in sorted(result.curve["arm"].unique()):
+        runs = result.failures if arms is None else result.failures[arms == arm]
+        median = result.median_failure(arm)
+        view.add_row(arm, str(len(runs)), f"{int(runs['failed'].sum())}",
+                     "not by the horizon" if median is None else f"{median.date()}",
+                     f"{runs['last_date'].max().date()}")
+    console().print(view)
+    console().print(f"written: [bold]{out or Path(folder) / 'survival'}[/] (failure_dates.parquet, "
+                    f"survival.parquet, survival.png)")

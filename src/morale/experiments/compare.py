@@ -1,12 +1,12 @@
-"""Comparisons: two scenarios with common random numbers, their bands side by side, and the distribution of
-the paired difference (B minus A) of chosen outcomes.
+"""Comparisons: two scenarios with common random numbers, their bands side by side, and the distribution of the paired
+difference (B minus A) of chosen outcomes.
 
-Run i of A and run i of B share the seed `SeedSequence(seed, spawn_key=(i,))`, so the difference is the
-scenarios' effect and not the noise of two draws. The folder gets `quantiles.parquet` (with a `scenario`
-column), `runs.parquet` (one row per run of either), `differences.parquet` (per replicate: A, B and B-A of
-each outcome), `effects.parquet` (per outcome: means, paired 95% interval, quantiles of the difference, share
-of replicates with B > A), `bands.png`, `differences.png` and `report.html` (both, with the effects table). With `report=False` the tables
-alone are written (the dashboard draws its own charts); `morale report FOLDER` adds the figures later.
+Run i of A and run i of B share the seed `SeedSequence(seed, spawn_key=(i,))`, so the difference is the scenarios'
+effect and not the noise of two draws. The folder gets `quantiles.parquet` (with a `scenario` column), `runs.parquet`
+(one row per run of either), `differences.parquet` (per replicate: A, B and B-A of each outcome), `effects.parquet`
+(per outcome: means, paired 95% interval, quantiles of the difference, share of replicates with B > A), `bands.png`,
+`differences.png` and `report.html` (both, with the effects table). With `report=False` the tables alone are written
+(the dashboard draws its own charts); `morale report FOLDER` adds the figures later.
 """
 
 from __future__ import annotations

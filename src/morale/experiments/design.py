@@ -38,12 +38,16 @@ def function_model(fn: Callable[..., Any], parameters: dict[str, tuple[float, fl
 
 
 def design_tasks(model: SimulatorModel | FunctionModel, points: list[dict[str, float]], runs: int, seed: int,
-                 outcomes: tuple[str, ...], labels: list[dict[str, Any]] | None = None) -> list[Task]:
+                 outcomes: tuple[str, ...], labels: list[dict[str, Any]] | None = None,
+                 keep_series: bool = False) -> list[Task]:
     """Replicate r of point p, with the point's values as the run's parameters. `labels` (one dict per point)
-    go into the run table only, never to the model (a sensitivity analysis's dummy parameter, say)."""
+    go into the run table only, never to the model (a sensitivity analysis's dummy parameter, say).
+    `keep_series` saves each simulator run's weekly series (a plain function has none)."""
     extra = labels or [{}] * len(points)
+    keep = keep_series and isinstance(model, SimulatorModel)
     return [Task(key=f"p{p:06d}-r{r:03d}", model=model, seed=seed, replicate=r, params=point, outcomes=outcomes,
-                 labels={"point": p, **extra[p]}) for p, point in enumerate(points) for r in range(runs)]
+                 keep_series=keep, labels={"point": p, **extra[p]}) for p, point in enumerate(points)
+            for r in range(runs)]
 
 
 def model_description(model: SimulatorModel | FunctionModel, resolved=None) -> dict[str, Any]:

@@ -28,7 +28,7 @@ import pandas as pd
 from morale.experiments.outcomes import check_outcome_dates, parse_outcomes
 from morale.experiments.parameters import draw_run, ranged_parameters
 from morale.experiments.runner import open_store, run_tasks
-from morale.experiments.store import Store, spec_hash, write_parquet
+from morale.experiments.store import Store, read_run_series, spec_hash, write_parquet
 from morale.experiments.tasks import SimulatorModel, Task
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -55,19 +55,13 @@ class Ensemble:
 
     def series(self, run: int) -> pd.DataFrame:
         """Run i's full weekly series, read from its checkpoint."""
-        return _read_series(self.folder, f"{run:05d}")
+        return read_run_series(self.folder, f"{run:05d}")
 
     def plot(self, names: list[str] | None = None, path: str | Path | None = None):
         fig = plot_bands({self.spec["scenario"]: self}, names or default_bands(self.outcomes))
         if path is not None:
             fig.savefig(path, dpi=110, bbox_inches="tight")
         return fig
-
-
-def _read_series(folder: Path, key: str) -> pd.DataFrame:
-    import pyarrow.parquet as pq
-
-    return pq.read_table(Path(folder) / "runs" / f"{key}.parquet").to_pandas().set_index("date")
 
 
 def resolve_model(scenario, scale, end, overrides) -> tuple[SimulatorModel, Any]:

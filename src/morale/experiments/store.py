@@ -205,8 +205,11 @@ class Store:
             out[:, :, start:start + len(chunk)] = np.quantile(stack, quantiles, axis=0)
         return dates, columns, out
 
-    def read_series(self, key: str, columns: list[str] | None = None):
-        return pq.read_table(self.series_path(key), columns=columns).to_pandas().set_index("date")
+
+def read_run_series(folder: Path, key: str, columns: list[str] | None = None):
+    """One finished run's weekly series (DatetimeIndex), only `columns` when given."""
+    wanted = None if columns is None else ["date", *columns]
+    return pq.read_table(Path(folder) / "runs" / f"{key}.parquet", columns=wanted).to_pandas().set_index("date")
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

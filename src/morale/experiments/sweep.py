@@ -14,7 +14,8 @@ range widens it for that run). A sweep TOML gives the same as a file:
     "recruitment.contract.risk_weight" = [2, 4, 8]      # three values make grid levels
 
 The folder gets `sweep.parquet` (per run), `points.parquet` (per point, outcomes averaged over replicates),
-`sweep.png` (each outcome against each parameter) and `report.html`.
+`sweep.png` (each outcome against each parameter), `report.html`, and each simulator run's weekly series in
+`runs/` (so `morale discover` can ask a condition the sweep did not name as an outcome).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def sweep(scenario: str | Path | dict = "russia-2022", params: list[str] | None 
             "parameters": [vars(p) for p in uncertain], "levels": levels, "samples": samples, "runs": runs,
             "seed": seed, "outcomes": list(texts), "points": len(points)}
     store = open_store(out, spec, resume, force, changes=what_if(resolved))
-    tasks = design_tasks(model, points, runs, seed, texts)
+    tasks = design_tasks(model, points, runs, seed, texts, keep_series=True)  # conditions asked later
     records = run_tasks(tasks, store, scheduler, workers, progress, title=f"sweep ({len(points)} points)")
     table = runs_table(tasks, records)
     names = [p.name for p in uncertain]
