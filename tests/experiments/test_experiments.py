@@ -320,7 +320,8 @@ def test_cli_compare_a_scenario_against_itself_with_a_dated_change(tmp_path):
     assert effects.loc["killed@2022-04-20", "mean B-A"] == 0  # same seeds, nothing differs before the event
     assert effects.loc["killed", "share B>A"] == 1
     changes = json.loads((tmp_path / "c" / "manifest.json").read_text())["provenance"]["changes"]
-    assert changes == {"A (A:russia-2022)": [], "B (B:russia-2022)": ["added event 2022-05-01: combat.intensity = 0.09"]}
+    assert changes == {"A (A:russia-2022)": [],
+                       "B (B:russia-2022)": ["added event 2022-05-01: combat.intensity = 0.09"]}
 
 
 def test_cli_ensemble_and_errors(tmp_path):

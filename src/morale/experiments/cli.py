@@ -292,3 +292,36 @@ def survival(
     console().print(view)
     console().print(f"written: [bold]{out or Path(folder) / 'survival'}[/] (failure_dates.parquet, "
                     f"survival.parquet, survival.png)")
+
+
+@experiment_commands.command()
+def discover(
+    folder: Path = typer.Argument(..., help="a sweep, or an ensemble run with --uncertainty or --calibrated"),
+    condition: str = typer.Option(..., "--condition", help="what marks a run, e.g. requirement_failed or "
+                                                           "\"min(soldiers_front - front_demand, 2025:2029) < 0\""),
+    box: int = typer.Option(None, "--box", help="show this point of the peeling trajectory instead of the default"),
+    threshold: float = typer.Option(0.8, min=0.0, max=1.0, help="the default box is the last point of the peeling "
+                                                                "trajectory with at least this density"),
+    bootstrap: int = typer.Option(30, min=0, help="bootstrap resamples for the box's stability"),
+    seed: int = SEED, out: Path = typer.Option(None, help="where to write (default FOLDER/discover-<hash>)"),
+    force: bool = FORCE,
+) -> None:
+    """Scenario discovery: mark each run by a condition, then find PRIM boxes and a CART tree of parameters."""
+    from morale.experiments.discovery import discover as run_discover
+
+    found = _guard(lambda: run_discover(folder, condition, box=box, out=out, threshold=threshold,
+                                        bootstrap=bootstrap, seed=seed, force=force))
+    result = found.boxes
+    row = result.trajectory.set_index("id").loc[result.chosen]
+    view = Table(title=f"{condition}: {result.positives} of {result.total} runs; PRIM box {result.chosen}: "
+                       f"coverage {row['coverage']:.2f}, density {row['density']:.2f}")
+    for column in ("parameter", "low", "high", "prior", "qp low", "qp high", "bootstrap share"):
+        view.add_column(column, justify="left" if column == "parameter" else "right")
+    share = result.stability.set_index("parameter")["share restricted"]
+    for limit in result.limits.to_dict("records"):
+        view.add_row(limit["parameter"], f"{limit['low']:.4g}", f"{limit['high']:.4g}",
+                     f"{limit['prior low']:.4g}..{limit['prior high']:.4g}", f"{limit['qp low']:.2g}",
+                     f"{limit['qp high']:.2g}", f"{share.get(limit['parameter'], float('nan')):.0%}")
+    console().print(view)
+    console().print(f"written: [bold]{found.folder}[/] (report.html, box.parquet, trajectory.png, pairs.png, "
+                    f"tree.png)")
