@@ -21,8 +21,9 @@ from morale.calibration.toy import toy_model, toy_observations
 from morale.classic.variants import VARIANTS
 from morale.dashboard import classic_view, compare_view, display, explore_view
 from morale.experiments.design import function_model
+from morale.experiments.discovery import discover
 from morale.experiments.sensitivity import ishigami, sensitivity
-from morale.experiments.store import ExperimentFolderError
+from morale.experiments.store import ExperimentFolderError, Store
 from morale.experiments.sweep import sweep
 from morale.experiments.validate import validate_patterns
 from morale.scenario.loader import ScenarioError
@@ -192,6 +193,132 @@ def test_robust_summary_counts_the_draws_each_pattern_held_in():
     summary = explore_view.robust_summary(by_draw, ["F3", "F6", "F9"])
     assert summary.to_dict("list") == {"pattern": ["F3", "F6"], "held": [2, 3], "draws": [3, 3],
                                        "share": [2 / 3, 1.0], "failing draws": ["1", ""]}
+
+
+# discover ------------------------------------------------------------------------------------------------------------
+CONDITION = "max(killed) > 5"
+
+
+def planted_runs(folder: Path, runs: int = 60) -> None:
+    """A sweep-like folder without the simulator: each run's parameters a, b, c uniform on 0..1 and its weekly
+    `killed`, which ends above 5 exactly when a > 0.5 and b < 0.6 (the box discovery should find)."""
+    store = Store(folder, {"kind": "sweep", "parameters": [{"name": n, "low": 0.0, "high": 1.0} for n in "abc"]})
+    dates = pd.date_range("2024-01-04", periods=8, freq="7D")
+    rng = np.random.default_rng(0)
+    for i in range(runs):
+        a, b, c = rng.uniform(size=3)
+        killed = np.linspace(0.0, 1.0, len(dates)) * (10.0 if a > 0.5 and b < 0.6 else 1.0)
+        store.save_run({"key": f"r{i:02d}", "seed": i, "replicate": 0, "labels": {},
+                        "params": {"a": float(a), "b": float(b), "c": float(c)}, "status": "ok", "error": None,
+                        "outcomes": {}, "summary": {}},
+                       {"dates": dates.values, "columns": ["killed"], "values": killed[:, None]})
+
+
+@pytest.fixture(scope="module")
+def discovery(tmp_path_factory) -> Path:
+    """A discovery folder as `morale discover` writes it, inside the folder it analysed (runs/sw)."""
+    source = tmp_path_factory.mktemp("discover-runs") / "sw"
+    planted_runs(source)
+    return discover(source, CONDITION, bootstrap=5).folder
+
+
+def test_find_experiments_lists_the_discoveries_inside_an_experiment_folder(discovery):
+    source = discovery.parent
+    assert discovery.parent == source and discovery.name.startswith("discover-")
+    assert explore_view.kind_of(discovery) == "discover"
+    assert explore_view.find_experiments(source.parent) == [source, discovery]
+    assert explore_view.find_experiments(source) == [source, discovery]
+    assert explore_view.find_experiments(discovery) == [discovery]
+    assert explore_view.label(discovery, source.parent) == f"sw/{discovery.name} (discover)"
+    assert explore_view.label(source, source) == "sw (sweep)"
+
+
+def test_explore_shows_a_discovery(discovery):
+    at = page("explore").run()
+    at.text_input(key="explore-root").set_value(str(discovery)).run()
+    assert errors(at) == []
+    box = pd.read_parquet(discovery / "box.parquet")
+    summary = json.loads((discovery / "discovery.json").read_text())
+    (caption,) = [c.value for c in at.caption]
+    assert f"condition {CONDITION}; {summary['positives']} of 60 runs of sw meet it; box {summary['box']}:" in caption
+    assert [s.value for s in at.subheader] == [
+        f"Box {summary['box']}: limits of the restricted parameters, quasi-p-values, share of bootstrap boxes "
+        f"restricting them", "Peeling trajectory", "Runs over two parameters",
+        "CART leaves (boxes of a classification tree, densest first)", "CART rules"]
+    shown = at.dataframe[0].value
+    assert list(shown["parameter"]) == list(box["parameter"]) and {"a", "b"} <= set(shown["parameter"])
+    assert shown["share restricted"].between(0, 1).all()
+    assert at.dataframe[1].value["rule"].tolist() == pd.read_parquet(discovery / "leaves.parquet")["rule"].tolist()
+    assert at.code[0].value == (discovery / "tree.txt").read_text().strip()
+    assert [b.proto.label for b in at.get("download_button")] == [
+        "discover-box.csv", "discover-trajectory.csv", "discover-pairs.csv", "discover-leaves.csv"]
+    steps, chosen = chart_data(at, 0)
+    assert len(steps["x"]) == len(pd.read_parquet(discovery / "trajectory.parquet"))
+    assert chosen["name"] == f"box {summary['box']}"
+    not_marked, marked = chart_data(at, 1)
+    assert len(marked["x"]) == summary["positives"] and len(not_marked["x"]) == 60 - summary["positives"]
+    assert (at.selectbox(key="explore-discover-x").value, at.selectbox(key="explore-discover-y").value) == tuple(
+        box["parameter"][:2])
+
+
+def test_explore_lists_a_discovery_beside_its_source_and_opens_it(discovery):
+    at = page("explore").run()
+    at.text_input(key="explore-root").set_value(str(discovery.parents[1])).run()
+    assert at.selectbox(key="explore-folder").options == ["sw (sweep)", f"sw/{discovery.name} (discover)"]
+    at.selectbox(key="explore-folder").select(discovery).run()
+    assert errors(at) == [] and len(at.get("plotly_chart")) == 2
+
+
+def test_explore_discovery_pairs_follow_the_selectboxes(discovery):
+    at = page("explore").run()
+    at.text_input(key="explore-root").set_value(str(discovery)).run()
+    x, y = at.selectbox(key="explore-discover-x"), at.selectbox(key="explore-discover-y")
+    assert x.options == ["a", "b", "c"] and y.value not in (x.value, None) and x.value not in y.options
+    at.selectbox(key="explore-discover-y").select("c").run()
+    assert errors(at) == [] and at.selectbox(key="explore-discover-y").value == "c"
+    marks = pd.read_parquet(discovery / "marks.parquet")
+    not_marked, marked = chart_data(at, 1)
+    np.testing.assert_allclose(np.sort(np.concatenate([marked["y"], not_marked["y"]])), np.sort(marks["c"]))
+    at.selectbox(key="explore-discover-x").select("c").run()  # y was c: it moves to another parameter
+    assert errors(at) == []
+    x, y = at.selectbox(key="explore-discover-x"), at.selectbox(key="explore-discover-y")
+    assert x.value == "c" and y.value in ("a", "b") and "c" not in y.options
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert spec["layout"]["xaxis"]["title"]["text"] == "c"
+
+
+def test_discovery_figures_and_tables(discovery):
+    found = explore_view.open_experiment(discovery)
+    tables, chosen = found.tables, found.spec["chosen"]
+    box = tables["box.parquet"]
+    merged = explore_view.box_table(box, tables["stability.parquet"])
+    assert list(merged.columns) == [*box.columns, "share restricted"] and len(merged) == len(box)
+    figure = explore_view.trajectory_figure(tables["trajectory.parquet"], chosen, 0.8)
+    assert figure.data[0].customdata.shape == (len(tables["trajectory.parquet"]), 4)
+    assert figure.data[1].name == f"box {chosen}" and figure.layout.shapes[0].y0 == 0.8
+    a, b = box.set_index("parameter").loc["a"], box.set_index("parameter").loc["b"]
+    (rect,) = explore_view.pairs_figure(tables["marks.parquet"], box, ("a", "b"), chosen).layout.shapes
+    assert (rect.type, rect.x0, rect.x1, rect.y0, rect.y1) == ("rect", a["low"], a["high"], b["low"], b["high"])
+    assert a["low"] == pytest.approx(0.5, abs=0.1) and b["high"] == pytest.approx(0.6, abs=0.15)
+    (rect,) = explore_view.pairs_figure(tables["marks.parquet"], box.iloc[:0], ("a", "b")).layout.shapes
+    assert rect.x0 == tables["marks.parquet"]["a"].min()  # a parameter the box does not restrict: all its runs
+    assert explore_view.describe(found).startswith(f"discover: condition {CONDITION}; ")
+
+
+@pytest.mark.parametrize("breaking, message", [
+    (lambda p: (p / "box.parquet").write_text("not parquet"), "box.parquet: cannot be read as Parquet"),
+    (lambda p: pd.DataFrame({"parameter": ["a"]}).to_parquet(p / "box.parquet"), "box.parquet: has no column 'low'"),
+    (lambda p: (p / "trajectory.parquet").unlink(), "trajectory.parquet: missing"),
+    (lambda p: (p / "discovery.json").write_text("{}"), "discovery.json: cannot be read (KeyError"),
+    (lambda p: (p / "tree.txt").unlink(), "tree.txt: cannot be read"),
+])
+def test_explore_broken_discovery_is_one_error_line(discovery, tmp_path, breaking, message):
+    broken = shutil.copytree(discovery, tmp_path / "discover-broken")
+    breaking(broken)
+    at = page("explore").run()
+    at.text_input(key="explore-root").set_value(str(broken)).run()
+    (line,) = errors(at)
+    assert message in line and "\n" not in line
 
 
 # compare -------------------------------------------------------------------------------------------------------------

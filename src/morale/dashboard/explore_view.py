@@ -1,8 +1,9 @@
 """What the Explore page shows of an experiment folder, built without Streamlit: which folders under a path
 are experiments, one folder read into its tables (through the package's loaders where there are some), and
 the figures of each kind: bands (ensemble, compare), response surfaces (sweep), ranked indices with their
-intervals (sensitivity), the identification, targets and waves of a calibration, and pattern tables
-(validate). A folder that cannot be shown raises `ExperimentFolderError` in one line.
+intervals (sensitivity), the identification, targets and waves of a calibration, pattern tables
+(validate), and the boxes of a scenario discovery (`morale discover`: its peeling trajectory, the chosen box,
+the runs over two parameters). A folder that cannot be shown raises `ExperimentFolderError` in one line.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ CALIBRATION = "calibration"
 VALIDATE = "validate"
 ROBUST = "validate-robust"
 ROBUST_TABLES = ("robust.parquet", "pattern_sobol.parquet")  # what `morale validate --robust/--sobol` writes
-KINDS = (*EXPERIMENT_TABLES, CALIBRATION, VALIDATE, ROBUST)
+DISCOVER = "discover"
+KINDS = (*EXPERIMENT_TABLES, CALIBRATION, VALIDATE, ROBUST, DISCOVER)
 
 
 @dataclass
@@ -34,6 +36,7 @@ class Experiment:
     kind: str
     spec: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    texts: dict[str, str] = field(default_factory=dict)  # text files shown as they are (a discovery's tree.txt)
 
 
 def kind_of(folder: Path) -> str | None:
@@ -56,12 +59,30 @@ def folder_stamp(folder: Path) -> tuple:
 
 
 def find_experiments(root: Path) -> list[Path]:
-    """The folder itself if it is an experiment of a kind shown here, else its sub-folders that are."""
+    """The folder itself if it is an experiment of a kind shown here, else its sub-folders that are; each
+    followed by the discoveries inside it (`morale discover` writes FOLDER/discover-<hash> by default: the
+    sub-folders of an experiment folder whose kind is discover, one level down, not further)."""
     if not root.is_dir():
         return []
-    if kind_of(root) in KINDS:
-        return [root]
-    return sorted(child for child in root.iterdir() if child.is_dir() and kind_of(child) in KINDS)
+    found = [root] if kind_of(root) in KINDS else sorted(child for child in root.iterdir()
+                                                          if child.is_dir() and kind_of(child) in KINDS)
+    return [shown for folder in found for shown in (folder, *discoveries_in(folder))]
+
+
+def discoveries_in(folder: Path) -> list[Path]:
+    """The discovery folders directly inside an experiment folder (none inside a discovery)."""
+    if kind_of(folder) == DISCOVER:
+        return []
+    return sorted(child for child in folder.iterdir() if child.is_dir() and kind_of(child) == DISCOVER)
+
+
+def label(folder: Path, root: Path) -> str:
+    """How a found folder is listed: its path under the root (sw/discover-1a2b3c4d), and its kind."""
+    try:
+        name = folder.relative_to(root).as_posix()
+    except ValueError:
+        name = folder.name
+    return f"{name if name != '.' else folder.name} ({kind_of(folder)})"
 
 
 def open_experiment(folder: Path) -> Experiment:
@@ -83,6 +104,8 @@ def open_experiment(folder: Path) -> Experiment:
         raise ExperimentFolderError(f"{folder / 'manifest.json'}: kind {kind!r}; expected one of {', '.join(KINDS)}")
     if kind == VALIDATE:
         return Experiment(folder, kind, spec, {"patterns": judged_patterns(folder, spec)})
+    if kind == DISCOVER:
+        return _discovery(folder, spec)
     names = EXPERIMENT_TABLES.get(kind) or [n for n in ROBUST_TABLES if (folder / n).is_file()]
     if not names:
         raise ExperimentFolderError(f"{folder}: has no {' or '.join(ROBUST_TABLES)}; expected the tables "
@@ -100,6 +123,149 @@ def _calibration(folder: Path) -> Experiment:
     tables = {"identification": found.identification, "targets": found.targets, "waves": found.waves,
               "sample": found.sample}
     return Experiment(folder, CALIBRATION, {**found.manifest, "stopped": found.stopped}, tables)
+
+
+# discover --------------------------------------------------------------------------------------------------------
+def _discovery_tables() -> dict[str, tuple[str, ...]]:
+    """The tables `morale discover` writes and the columns each must have."""
+    from morale.experiments.boxes import LIMIT_COLUMNS, STABILITY_COLUMNS, TRAJECTORY_COLUMNS
+
+    return {"marks.parquet": ("key", "marked"), "trajectory.parquet": tuple(TRAJECTORY_COLUMNS),
+            "box.parquet": tuple(LIMIT_COLUMNS), "stability.parquet": tuple(STABILITY_COLUMNS),
+            "leaves.parquet": ("leaf", "rule", "n", "positives", "density", "coverage")}
+
+
+def _discovery(folder: Path, spec: dict[str, Any]) -> Experiment:
+    """A `morale discover` folder: its tables, tree.txt, and discovery.json's summary merged into the spec
+    (`chosen`: the id of the box shown, `positives`, `runs`, `notes`)."""
+    import json
+
+    tables = {}
+    for name, columns in _discovery_tables().items():
+        table = read_table(folder / name)
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            raise ExperimentFolderError(f"{folder / name}: has no column {', '.join(map(repr, missing))}; expected "
+                                        f"the table morale discover writes there")
+        tables[name] = table
+    path = folder / "discovery.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        chosen = int(summary["box"])
+        found = {"chosen": chosen, "positives": int(summary["positives"]), "runs": int(summary["runs"]),
+                 "notes": [str(n) for n in summary.get("notes", [])]}
+    except FileNotFoundError:
+        raise ExperimentFolderError(f"{path}: missing; expected the summary morale discover writes") from None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as err:
+        raise ExperimentFolderError(f"{path}: cannot be read ({type(err).__name__}: {first_line(err, 200)}); "
+                                    f"expected the summary morale discover writes") from None
+    if chosen not in set(tables["trajectory.parquet"]["id"]):
+        raise ExperimentFolderError(f"{path}: box {chosen} is not in trajectory.parquet; expected the id of a "
+                                    f"step of its peeling trajectory")
+    try:
+        tree = (folder / "tree.txt").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ExperimentFolderError(f"{folder / 'tree.txt'}: cannot be read ({first_line(err, 200)}); expected the "
+                                    f"CART rules morale discover writes") from None
+    return Experiment(folder, DISCOVER, {**spec, **found}, tables, {"tree.txt": tree})
+
+
+def discovery_parameters(marks: pd.DataFrame) -> list[str]:
+    """The parameters the runs of a discovery were given, in the order of marks.parquet."""
+    from morale.experiments.kept_runs import parameter_names
+
+    return [name for name in parameter_names(marks) if name != "marked"]
+
+
+def restricted(box: pd.DataFrame) -> list[str]:
+    """The parameters the chosen box restricts, in the order of box.parquet."""
+    return [str(name) for name in box["parameter"]]
+
+
+def box_table(box: pd.DataFrame, stability: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The chosen box's limits per restricted parameter (prior range, quasi-p-values), with the share of
+    bootstrap boxes restricting that parameter beside them when there is a stability table."""
+    if stability is None or "share restricted" not in stability.columns:
+        return box.reset_index(drop=True)
+    share = stability[["parameter", "share restricted"]].drop_duplicates("parameter")
+    return box.merge(share, on="parameter", how="left").reset_index(drop=True)
+
+
+def trajectory_figure(trajectory: pd.DataFrame, chosen: int, threshold: float | None = None) -> go.Figure:
+    """PRIM's peeling trajectory: density against coverage per step, coloured by the number of parameters
+    restricted (hover: id, mass, runs), the chosen box circled, the density floor dashed."""
+    dims = int(trajectory["res_dim"].max()) if len(trajectory) else 0
+    fig = go.Figure(go.Scatter(
+        x=trajectory["coverage"], y=trajectory["density"], mode="markers", name="peeling steps",
+        customdata=trajectory[["id", "mass", "n", "res_dim"]].to_numpy(),
+        hovertemplate="box %{customdata[0]}<br>coverage %{x:.3f}<br>density %{y:.3f}<br>mass %{customdata[1]:.3f}"
+                      "<br>runs %{customdata[2]}<br>restricted %{customdata[3]}<extra></extra>",
+        marker={"color": trajectory["res_dim"], "colorscale": "Viridis", "cmin": 0, "cmax": max(dims, 1), "size": 9,
+                "showscale": True, "colorbar": {"title": {"text": "restricted<br>parameters"}, "dtick": 1}}))
+    box = trajectory[trajectory["id"] == chosen]
+    fig.add_trace(go.Scatter(x=box["coverage"], y=box["density"], mode="markers", name=f"box {chosen}",
+                             hoverinfo="skip", marker={"size": 20, "color": "rgba(0,0,0,0)",
+                                                       "line": {"color": "crimson", "width": 2.5}}))
+    if threshold is not None:
+        fig.add_hline(y=threshold, line={"color": "grey", "dash": "dot"}, annotation_text=f"density {threshold:g}")
+    fig.update_layout(xaxis={"title": {"text": "coverage (share of the runs meeting it that are in the box)"},
+                             "range": [0, 1.05]},
+                      yaxis={"title": {"text": "density (share of the box's runs meeting it)"}, "range": [0, 1.05]},
+                      height=460, title_text=f"PRIM peeling trajectory: box {chosen} chosen", title_font_size=13,
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def pairs_figure(marks: pd.DataFrame, box: pd.DataFrame, params: tuple[str, str] | list[str],
+                 chosen: int | None = None) -> go.Figure:
+    """The runs over two parameters, those meeting the condition coloured, and the chosen box as a rectangle
+    (a parameter the box does not restrict spans its prior range; the box's rows are box.parquet's)."""
+    x, y = params
+    limits = box.set_index("parameter")
+    marked = marks["marked"].astype(bool)
+    fig = go.Figure()
+    for mask, name, colour in ((~marked, "does not meet the condition", "rgba(140,140,140,0.55)"),
+                               (marked, "meets the condition", COLOURS[1])):
+        runs = marks[mask]
+        fig.add_trace(go.Scatter(x=runs[x], y=runs[y], mode="markers", name=name, text=runs["key"].astype(str),
+                                 marker={"color": colour, "size": 7},
+                                 hovertemplate=f"run %{{text}}<br>{x} %{{x:.4g}}<br>{y} %{{y:.4g}}<extra></extra>"))
+
+    def extent(name: str) -> tuple[float, float, float, float]:
+        """The box's sides on this parameter and the axis range: its limits and prior range when the box
+        restricts it, else the runs' range for both (box.parquet keeps no prior of an unrestricted one)."""
+        if name in limits.index:
+            row = limits.loc[name]
+            return float(row["low"]), float(row["high"]), float(row["prior low"]), float(row["prior high"])
+        low, high = float(marks[name].min()), float(marks[name].max())
+        return low, high, low, high
+
+    x0, x1, x_low, x_high = extent(x)
+    y0, y1, y_low, y_high = extent(y)
+    named = f"box {chosen}" if chosen is not None else "box"
+    fig.add_shape(type="rect", x0=x0, x1=x1, y0=y0, y1=y1, line={"color": "black", "width": 2},
+                  fillcolor="rgba(0,0,0,0)", name=named)
+    pad_x, pad_y = 0.02 * ((x_high - x_low) or 1), 0.02 * ((y_high - y_low) or 1)
+    fig.update_layout(xaxis={"title": {"text": x}, "range": [x_low - pad_x, x_high + pad_x]},
+                      yaxis={"title": {"text": y}, "range": [y_low - pad_y, y_high + pad_y]}, height=460,
+                      title_text=f"{named} over {x} and {y}", title_font_size=13,
+                      legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def trajectory_chart(experiment: Experiment) -> Chart:
+    """A discovery's peeling trajectory, with the table it draws."""
+    steps = experiment.tables["trajectory.parquet"]
+    figure = trajectory_figure(steps, experiment.spec["chosen"], experiment.spec.get("threshold"))
+    return Chart("discover-trajectory", "Peeling trajectory", figure, steps)
+
+
+def pairs_chart(experiment: Experiment, params: tuple[str, str]) -> Chart:
+    """A discovery's runs over two parameters with the chosen box, and the runs' values it draws."""
+    marks = experiment.tables["marks.parquet"]
+    figure = pairs_figure(marks, experiment.tables["box.parquet"], params, experiment.spec["chosen"])
+    return Chart("discover-pairs", "Runs over two parameters", figure,
+                 marks[list(dict.fromkeys(["key", *params, "marked"]))])
 
 
 # validate --------------------------------------------------------------------------------------------------------
@@ -278,6 +444,13 @@ def describe(experiment: Experiment) -> str:
     if experiment.kind == CALIBRATION:
         return f"history match: {spec.get('waves_run', '?')} waves, {spec.get('sample_runs', '?')} runs kept; " \
                f"stopped: {spec.get('stopped', '?')}"
+    if experiment.kind == DISCOVER:
+        steps = experiment.tables["trajectory.parquet"].set_index("id")
+        box = steps.loc[spec["chosen"]]
+        source = Path(str(spec.get("source", ""))).name or "?"
+        return f"discover: condition {spec.get('condition', '?')}; {spec['positives']} of {spec['runs']} runs of " \
+               f"{source} meet it; box {spec['chosen']}: coverage {box['coverage']:.2f}, density " \
+               f"{box['density']:.2f}, {int(box['res_dim'])} parameters restricted"
     shown = {"A": spec["a"].get("scenario"), "B": spec["b"].get("scenario")} if experiment.kind == "compare" else {}
     shown.update({k: spec[k] for k in ("scenario", "method", "design", "points", "runs", "draws", "seed", "scale",
                                        "outcomes", "patterns") if k in spec})
