@@ -18,6 +18,7 @@ from __future__ import annotations
 from morale.scenario.schema import Scenario, parameters
 
 SOURCE_SCENARIO = "russia-2022"
+OTHER_WARS = ("usa-vietnam-1965", "ussr-afghanistan-1979", "russia-chechnya-1994", "russia-chechnya-1999")
 # Behaviour: people's choices and how information travels given the press regime (the regime itself,
 # information.censorship, is a fact; so are the state's capacities in opposition: police, courts, jail terms).
 BEHAVIOURAL = ("mind.", "opinion.", "emigration.", "opposition.", "recruitment.contract.", "discipline.certainty_",
