@@ -18,7 +18,8 @@ def test_the_four_questions_run_end_to_end_at_a_coarse_scale(tmp_path):
     sys.modules["questions"] = questions  # its dataclass looks its module up
     spec.loader.exec_module(questions)
     path = questions.main(["--scale", "10000", "--samples", "20", "--runs", "2", "--end", "2027-12-31",
-                           "--out", str(tmp_path / "runs"), "--docs", str(tmp_path / "docs"),
+                           "--sustain-end", "2027-12-31", "--out", str(tmp_path / "runs"),
+                           "--docs", str(tmp_path / "docs"),
                            "--scheduler", "inprocess"])
     text = path.read_text(encoding="utf-8")
     for number in range(1, 5):

@@ -1,10 +1,11 @@
 """Answer the analyst's four questions end to end and write docs/questions.md from the runs.
 
 Usage: python tools/questions.py [--scale 100] [--samples 200] [--runs 40] [--end 2029-12-31]
-                                 [--out runs/questions] [--docs docs] [--workers N]
+                                 [--sustain-end 2035-12-31] [--out runs/questions] [--docs docs] [--workers N]
 
 Each question is one or two public commands (their command lines are printed in the document beside the
-numbers); this script calls the same functions in process, then writes `DOCS/questions.md` and its figures in
+numbers); this script calls the same functions in process (resuming its folders, so a second call with the
+same settings only rewrites the document), then writes `DOCS/questions.md` and its figures in
 `DOCS/img/questions/`. CI runs it at a coarse scale into a temporary folder (tests/test_questions_script.py) so
 that it keeps working; the committed document comes from the documented finer run. Where a question cannot be
 answered by these runs (no run fails, say), the document says so instead of printing a number.
@@ -53,6 +54,7 @@ class Settings:
     samples: int
     runs: int
     end: str
+    sustain_end: str
     out: Path
     docs: Path
     workers: int | None
@@ -65,13 +67,14 @@ def main(argv: list[str] | None = None) -> Path:
     parser.add_argument("--samples", type=int, default=200, help="LHS points of the discovery sweep")
     parser.add_argument("--runs", type=int, default=40, help="runs per ensemble and per arm of a comparison")
     parser.add_argument("--end", default="2029-12-31")
+    parser.add_argument("--sustain-end", default="2035-12-31", help="horizon of the sustainment question")
     parser.add_argument("--out", type=Path, default=Path("runs/questions"))
     parser.add_argument("--docs", type=Path, default=Path("docs"))
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--scheduler", default="processes")
     args = parser.parse_args(argv)
-    settings = Settings(args.scale, args.samples, args.runs, args.end, args.out, args.docs, args.workers,
-                        args.scheduler)
+    settings = Settings(args.scale, args.samples, args.runs, args.end, args.sustain_end, args.out, args.docs,
+                        args.workers, args.scheduler)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # what-if notes about switched-off events are in each report
         sections = [conditions_of_failure(settings), sustainment(settings), exit_ban(settings),
@@ -79,12 +82,12 @@ def main(argv: list[str] | None = None) -> Path:
     return write_document(settings, sections)
 
 
-def common(s: Settings) -> dict:
-    return {"scale": s.scale, "end": s.end, "scheduler": s.scheduler, "workers": s.workers, "force": True}
+def common(s: Settings, end: str | None = None) -> dict:
+    return {"scale": s.scale, "end": end or s.end, "scheduler": s.scheduler, "workers": s.workers, "resume": True}
 
 
-def flags(s: Settings) -> str:
-    return f"--scale {s.scale:g} --end {s.end}"
+def flags(s: Settings, end: str | None = None) -> str:
+    return f"--scale {s.scale:g} --end {end or s.end}"
 
 
 def figure(s: Settings, source: Path, name: str) -> str:
@@ -129,35 +132,56 @@ def conditions_of_failure(s: Settings) -> str:
             f"point of the peeling trajectory with density at least {result.threshold:g}) holds "
             f"{row['coverage']:.0%} of the failing runs (coverage) and {row['density']:.0%} of the runs in it fail "
             f"(density); it restricts {int(row['res_dim'])} parameters:\n\n{markdown(box)}\n\n"
-            f"A restriction with a large quasi-p-value or a low bootstrap share is weak evidence. The CART tree "
-            f"(a different, greedy search) for comparison:\n\n```\n{result.tree_rules}```\n\n"
+            f"{strong_restrictions(box)}\n\n"
+            f"The CART tree (a different, greedy search) for comparison:\n\n```\n{result.tree_rules}```\n\n"
             f"{figure(s, folder / 'discover' / 'trajectory.png', 'failure-trajectory.png')}\n"
             f"{figure(s, folder / 'discover' / 'pairs.png', 'failure-pairs.png')}\n")
 
 
+def strong_restrictions(box: pd.DataFrame) -> str:
+    """The restrictions that hold up: a side with a quasi-p-value below 0.05, restricted in 80% of resamples."""
+    strong = box[(box[["qp low", "qp high"]].min(axis=1) < 0.05) & (box["bootstrap share"] >= 0.8)]
+    if strong.empty:
+        return ("No restriction holds up (a side with a quasi-p-value below 0.05, restricted in at least 80% of "
+                "bootstrap resamples): these runs do not single out a condition.")
+    sides = []
+    for row in strong.itertuples(index=False):
+        low, high = row[box.columns.get_loc("qp low")], row[box.columns.get_loc("qp high")]
+        side = f"at least {row.low:.4g}" if (low < 0.05 and not high < 0.05) else (
+            f"at most {row.high:.4g}" if not low < 0.05 else f"between {row.low:.4g} and {row.high:.4g}")
+        sides.append(f"`{row.parameter}` {side} (prior {row[3]:.4g}..{row[4]:.4g})")
+    return ("The restrictions that hold up (a side with a quasi-p-value below 0.05, restricted in at least 80% of "
+            "bootstrap resamples): " + "; ".join(sides) + ". The others are weak evidence.")
+
+
 # 2. how much longer can recruitment keep up? -------------------------------------------------------------------
 def sustainment(s: Settings) -> str:
-    folder = s.out / "calibrated"
+    folder = s.out / f"calibrated-{s.sustain_end}"
     ensemble("russia-2022", runs=s.runs, seed=0, calibrated=True, outcomes=["max(requirement_failed)"],
-             out=folder, **common(s))
+             out=folder, **common(s, s.sustain_end))
     result = survival(folder)
     failed = int(result.failures["failed"].sum())
     median = result.median_failure()
-    years = sorted({d.year for d in result.curve["date"]} | {int(s.end[:4])})
-    shares = pd.DataFrame({"by the end of": [f"{y}" for y in years if y >= 2024],
-                           "share of runs failed": [f"{result.share_failed_by(f'{y}-12-31'):.0%}"
-                                                    for y in years if y >= 2024]})
+    years = range(2024, int(s.sustain_end[:4]) + 1)
+    shares = pd.DataFrame({"by the end of": [f"{y}" for y in years],
+                           "share of runs failed": [f"{result.share_failed_by(f'{y}-12-31'):.0%}" for y in years]})
+    dates = result.failures.loc[result.failures["failed"], "failure_date"].dt.date.value_counts().sort_index()
+    when = ("" if dates.empty else " They fail on " + ", ".join(f"{d} ({n} run{'s' * (n > 1)})"
+                                                               for d, n in dates.head(10).items()) + ".")
     verdict = (f"Half the runs have failed by **{median.date()}**." if median is not None else
-               f"**Fewer than half the runs fail by {s.end}**: the median failure date lies beyond the horizon.")
+               f"**Fewer than half the runs fail by {s.sustain_end}**: the median failure date lies beyond the "
+               f"horizon, so the model answers \"not before {s.sustain_end}\" for most of what the data allow.")
     plain = "" if failed else (" No run fails within the horizon, so this ensemble gives a lower bound only: "
-                               "recruitment keeps up at least to " + s.end + " in every run.")
+                               "recruitment keeps up at least to " + s.sustain_end + " in every run.")
     return (f"## 2. How much longer can Russia sustain recruitment at current losses?\n\n"
-            f"```\nmorale ensemble russia-2022 --calibrated --runs {s.runs} {flags(s)} --out {folder}\n"
+            f"```\nmorale ensemble russia-2022 --calibrated --runs {s.runs} {flags(s, s.sustain_end)} --out {folder}\n"
             f"morale survival {folder}\n```\n\n"
             f"{s.runs} runs, each with a parameter set of the shipped calibrated sample (what the data allow) and "
-            f"its own seed (seed 0). Losses continue at the calibrated intensity. The answer is a distribution "
-            f"of the date each run first fails its requirement, not one date.\n\n"
-            f"**{failed} of {len(result.failures)} runs fail by {s.end}.** {verdict}{plain}\n\n{markdown(shares)}\n\n"
+            f"its own seed (seed 0). Losses continue at the calibrated intensity and the last sourced front "
+            f"demand holds after its last date (an assumption: nobody has said what the war needs later). The "
+            f"answer is a distribution of the date each run first fails its requirement, not one date.\n\n"
+            f"**{failed} of {len(result.failures)} runs fail by {s.sustain_end}.**{when} {verdict}{plain}\n\n"
+            f"{markdown(shares)}\n\n"
             f"{figure(s, folder / 'survival' / 'survival.png', 'survival.png')}\n")
 
 
