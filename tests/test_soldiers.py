@@ -185,3 +185,17 @@ def test_regime_share_ranges_stay_consistent_when_drawn():
         for who in ("refuser", "fleer"):
             params = [getattr(shares, f"{who}_{kind}_share") for kind in ("execute", "penal", "detain")]
             assert sum(p.range[1] if p.range else p.value for p in params) <= 1.0 + 1e-12, (regime, who)
+
+
+def test_conscripts_as_needed_fill_the_demand_instead_of_all_going():
+    """With conscripts_to_combat alone every trained conscript goes and the front overshoots its demand; with
+    conscripts_as_needed they fill it like the other streams (a state that sends a share of its draft)."""
+    every = checked_run("russia-2022-conscripts-abroad", scale=500, end="2023-06-30")
+    needed = checked_run("russia-2022-conscripts-abroad", scale=500, end="2023-06-30",
+                         overrides={"policy.conscripts_as_needed": True})
+    excess = {name: (r.series["soldiers_front"] - r.series["front_demand"]).max()
+              for name, r in (("every", every), ("needed", needed))}
+    assert excess["every"] > 50_000 and excess["needed"] <= 0
+    sent = {name: r.stream("soldiers_front")["conscript"].iloc[-1]
+            for name, r in (("every", every), ("needed", needed))}
+    assert 0 < sent["needed"] < sent["every"]

@@ -3,7 +3,8 @@
 Convicts and men in penal units go to the front as soon as they are ready (assault units); other
 deployable streams fill what demand is left, longest-serving first; a broken unit rests before it returns.
 Conscripts are not deployable unless the policy `conscripts_to_combat` is on, when all of them are sent as soon
-as they are trained; they are withdrawn to the rear when it is switched off (M1, M2).
+as they are trained, or, with `conscripts_as_needed`, only as far as the demand needs them (a state that sends
+a share of its draft); they are withdrawn to the rear when it is switched off (M1, M2).
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ def front_demand(ctx: Context, week):
 
 
 @njit(cache=True)
-def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_allowed, flows):
+def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_allowed, conscripts_as_needed, flows):
+    every_conscript = conscripts_allowed and not conscripts_as_needed
     front = 0
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
         stream = soldiers[C.S_STREAM, row]
         assault_men = (stream == C.CONVICT_PMC or stream == C.CONVICT_MINISTRY or soldiers[C.S_PENAL_UNTIL, row] >= 0
-                       or (stream == C.CONSCRIPT and conscripts_allowed))  # the policy sends every conscript
+                       or (stream == C.CONSCRIPT and every_conscript))
         if location == C.FRONT and stream == C.CONSCRIPT and not conscripts_allowed:
             soldiers[C.S_LOCATION, row] = C.REAR
         elif location == C.REAR and assault_men and unit_state[C.U_REST_UNTIL, soldiers[C.S_UNIT, row]] <= week:
@@ -58,4 +60,4 @@ def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_al
 def step(state: State, ctx: Context) -> None:
     demand = max(float(front_demand(ctx, state.week)) - state.foreign_front, 0.0) / ctx.scale  # foreigners hold a part
     _deploy(state.soldiers, state.unit_state, state.n_soldiers, state.week, demand,
-            ctx.params.policy.conscripts_to_combat, state.flows)
+            ctx.params.policy.conscripts_to_combat, ctx.params.policy.conscripts_as_needed, state.flows)

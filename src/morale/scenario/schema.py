@@ -521,6 +521,9 @@ class Service(Strict):
 
 class Policy(Strict):
     conscripts_to_combat: bool
+    # with conscripts_to_combat: conscripts fill the front's demand like other streams instead of all going as
+    # soon as they are trained (a war that sends a share of its draft: Vietnam, Afghanistan, Chechnya)
+    conscripts_as_needed: bool = False
     stop_loss: bool
     pmc_recruits_convicts: bool
     ministry_recruits_convicts: bool
