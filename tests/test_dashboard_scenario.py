@@ -24,6 +24,7 @@ from morale.dashboard.scenariofile import scenario_file
 from morale.dashboard.worker import execute
 from morale.engine.regions import load_regions
 from morale.scenario import metadata
+from morale.scenario.transfer import OTHER_WARS
 
 DASHBOARD = Path(morale.__file__).parent / "dashboard"
 PAGE = DASHBOARD / "screens" / "scenario.py"
@@ -191,6 +192,19 @@ def test_a_one_region_scenario_shows_no_map(in_process):
     assert_clean(at)
     assert any("one region" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 8
+
+
+@pytest.mark.parametrize("war", OTHER_WARS)
+def test_the_other_wars_run_from_the_page(in_process, war):
+    """Issue 16: each war runs from the dashboard as from the command line (a short horizon, a coarse scale)."""
+    at = opened()
+    at.selectbox(key="builtin").set_value(war).run()
+    start = morale.load_scenario(war).start
+    at.number_input(key="scale").set_value(2000.0)
+    at.date_input(key=f"end|{war}").set_value(start + dt.timedelta(days=180)).run()
+    at.button(key="run").click().run()
+    assert_clean(at)
+    assert outcome(at) and shown_run(at).scenario.name == war
 
 
 @pytest.mark.parametrize(("name", "text", "expected"), [
