@@ -68,6 +68,11 @@ down as it came out, to be checked later against data kept apart from this work.
 `tools/historical.py` from ensembles of {runs} runs per war with parameters drawn from their ranges
 (`morale ensemble NAME --uncertainty --runs {runs}`, seed 0, each scenario's own scale).
 
+The deaths tables below are over that ensemble, combat intensity and every other ranged parameter drawn, so
+they are wider than the fit at the central values (reported in each scenario file and checked by
+`tests/test_historical.py`). Each war starts with its file's own account: what it sets, how it represents the
+war, and the mechanisms the war needs that the model lacks.
+
 """
 
 
@@ -142,6 +147,19 @@ def deaths_fit(ens, name: str) -> pd.DataFrame:
                          "runs within band": [f"{w:.0%}" for w in within]})
 
 
+def account(name: str) -> str:
+    """The scenario file's header comment: its author's account of what is set and what is missing."""
+    from importlib import resources
+
+    text = resources.files("morale.scenario").joinpath(f"builtin/{name}.toml").read_text(encoding="utf-8")
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[1:].strip())
+    return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+
 def section(scenario, source, ens, args) -> str:
     set_here = what_was_set(scenario, source)
     kept = [p for p, v in parameters(scenario).items() if behavioural(p) and p in parameters(source)
@@ -150,6 +168,7 @@ def section(scenario, source, ens, args) -> str:
     ok = int((ens.runs["status"] == "ok").sum())
     return (f"## {scenario.name}\n\n{scenario.description}. {scenario.start} to {scenario.end}, scale "
             f"{ens.spec.get('scale') or scenario.scale:g}; {ok} of {len(ens.runs)} runs finished.\n\n"
+            f"### The scenario file's account\n\n{account(scenario.name)}\n\n"
             f"### What the scenario sets\n\n{markdown(set_here)}\n\n{markdown(switches(scenario, source))}\n\n"
             f"Dated events:\n\n{markdown(events(scenario))}\n\n"
             f"### What it carries over\n\n{len(kept)} behavioural parameters keep the values of "
