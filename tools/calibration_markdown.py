@@ -21,13 +21,11 @@ import numpy as np
 import pandas as pd
 
 from morale.calibration.history_matching import load_history_match
+from morale.results.report import markdown_table
 
 
 def _table(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    rows = ["| " + " | ".join(_cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *rows])
+    return markdown_table(frame, _cell)
 
 
 def _cell(value) -> str:

@@ -24,6 +24,7 @@ import pandas as pd
 import morale
 from morale.experiments.ensemble import ensemble
 from morale.results.historical import DEATH_TARGETS, deaths_against_targets
+from morale.results.report import markdown_table
 from morale.scenario.schema import parameters
 from morale.scenario.transfer import OTHER_WARS, SOURCE_SCENARIO, behavioural
 
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> Path:
             warnings.simplefilter("ignore")
             ens = ensemble(name, runs=args.runs, seed=0, uncertainty=True, scale=args.scale, out=args.out / name,
                            scheduler=args.scheduler, workers=args.workers, force=True)
-        sections.append(section(morale.load_scenario(name), source, ens, args))
+        sections.append(section(morale.load_scenario(name), source, ens))
     path = args.docs / "historical.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(INTRO.format(runs=args.runs) + "\n".join(sections), encoding="utf-8")
@@ -80,10 +81,9 @@ def markdown(frame: pd.DataFrame) -> str:
     def cell(value) -> str:
         if isinstance(value, float):
             return f"{value:,.3g}" if abs(value) < 1 else f"{value:,.0f}"
-        return str(value).replace("|", "/")
+        return str(value)
 
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(["| " + " | ".join(map(str, frame.columns)) + " |", "|" + "---|" * len(frame.columns), *rows])
+    return markdown_table(frame, cell)
 
 
 def what_was_set(scenario, source) -> pd.DataFrame:
@@ -112,14 +112,16 @@ def events(scenario) -> pd.DataFrame:
                         columns=["date", "target", "value", "source"])
 
 
-def yearly(ens, names: dict[str, tuple[str, str]]) -> pd.DataFrame:
-    """Per year and series: median and 5%-95% over the ensemble's finished runs."""
+def finished_series(ens) -> list[pd.DataFrame]:
+    """The weekly series of the ensemble's finished runs, read once."""
     ok = ens.runs[ens.runs["status"] == "ok"]
-    per_run = []
-    for i in ok["run"] if "run" in ok.columns else ok["replicate"]:
-        series = ens.series(int(i))
-        per_run.append({name: getattr(series[name].groupby(series.index.year), how)() for name, (how, _) in
-                        names.items()})
+    return [ens.series(int(i)) for i in ok["run"]]
+
+
+def yearly(runs: list[pd.DataFrame], names: dict[str, tuple[str, str]]) -> pd.DataFrame:
+    """Per year and series: median and 5%-95% over the runs."""
+    per_run = [{name: getattr(series[name].groupby(series.index.year), how)() for name, (how, _) in names.items()}
+               for series in runs]
     rows = []
     for name, (_, label) in names.items():
         table = pd.DataFrame([run[name] for run in per_run])
@@ -130,10 +132,8 @@ def yearly(ens, names: dict[str, tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["series", "year", "median", "90% band"])
 
 
-def deaths_fit(ens, name: str) -> pd.DataFrame:
-    ok = ens.runs[ens.runs["status"] == "ok"]
-    keys = ok["run"] if "run" in ok.columns else ok["replicate"]
-    fits = [deaths_against_targets(ens.series(int(i)), name) for i in keys]
+def deaths_fit(runs: list[pd.DataFrame], name: str) -> pd.DataFrame:
+    fits = [deaths_against_targets(series, name) for series in runs]
     first = fits[0]
     models = np.array([f["model"].to_numpy() for f in fits])
     within = np.array([f["within"].to_numpy() for f in fits]).mean(axis=0)
@@ -160,12 +160,13 @@ def account(name: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in lines)
 
 
-def section(scenario, source, ens, args) -> str:
+def section(scenario, source, ens) -> str:
     set_here = what_was_set(scenario, source)
     kept = [p for p, v in parameters(scenario).items() if behavioural(p) and p in parameters(source)
             and v.value == parameters(source)[p].value]
     anchors = set_here[set_here["source"].str.lower().str.startswith(("anchor:", "country fact:"))]
-    ok = int((ens.runs["status"] == "ok").sum())
+    runs = finished_series(ens)
+    ok = len(runs)
     return (f"## {scenario.name}\n\n{scenario.description}. {scenario.start} to {scenario.end}, scale "
             f"{ens.spec.get('scale') or scenario.scale:g}; {ok} of {len(ens.runs)} runs finished.\n\n"
             f"### The scenario file's account\n\n{account(scenario.name)}\n\n"
@@ -175,8 +176,8 @@ def section(scenario, source, ens, args) -> str:
             f"`{SOURCE_SCENARIO}`; {len(anchors)} are set from an anchor or as a country fact (listed above with "
             f"sources starting `anchor:` or `country fact:`).\n\n"
             f"### Deaths against the records (fitted)\n\n{DEATH_TARGETS[scenario.name].note}.\n\n"
-            f"{markdown(deaths_fit(ens, scenario.name))}\n\n"
-            f"### Predictions (not fitted)\n\n{markdown(yearly(ens, PREDICTED))}\n")
+            f"{markdown(deaths_fit(runs, scenario.name))}\n\n"
+            f"### Predictions (not fitted)\n\n{markdown(yearly(runs, PREDICTED))}\n")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from morale.experiments.discovery import discover
 from morale.experiments.ensemble import ensemble
 from morale.experiments.survival import survival
 from morale.experiments.sweep import sweep
+from morale.results.report import markdown_table
 
 # Manpower levers with ranges: what the state and the war set (intensity, demand, pay, the response ladder),
 # what men weigh (risk, support, wages), and when the requirement counts as failed.
@@ -99,11 +100,7 @@ def figure(s: Settings, source: Path, name: str) -> str:
 
 
 def markdown(frame: pd.DataFrame) -> str:
-    def cell(value) -> str:
-        return f"{value:,.4g}" if isinstance(value, float) else str(value)
-
-    rows = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns), *rows])
+    return markdown_table(frame, lambda value: f"{value:,.4g}" if isinstance(value, float) else str(value))
 
 
 # 1. under which conditions does the requirement fail? ----------------------------------------------------------

@@ -290,7 +290,7 @@ def survival(
                      "not by the horizon" if median is None else f"{median.date()}",
                      f"{runs['last_date'].max().date()}")
     console().print(view)
-    console().print(f"written: [bold]{out or Path(folder) / 'survival'}[/] (failure_dates.parquet, "
+    console().print(f"written: [bold]{result.folder}[/] (failure_dates.parquet, "
                     f"survival.parquet, survival.png)")
 
 

@@ -24,7 +24,8 @@ FLAG = "requirement_failed"
 
 @dataclass
 class Survival:
-    folder: Path
+    folder: Path  # where the results were written
+    source: Path  # the experiment folder the runs came from
     failures: pd.DataFrame  # per run: key, seed, replicate, parameters, failed, failure_date, last_date
     curve: pd.DataFrame  # per arm (a comparison's A and B; "all" otherwise) and date: at_risk, failed, survival
 
@@ -72,8 +73,8 @@ def survival(folder: str | Path, out: str | Path | None = None, flag: str = FLAG
     arms = failures["arm"] if "arm" in failures.columns else pd.Series("all", index=failures.index)
     curve = pd.concat([kaplan_meier(failures[arms == arm]).assign(arm=arm) for arm in sorted(arms.unique())],
                       ignore_index=True)
-    result = Survival(folder, failures, curve[["arm", "date", "at_risk", "failed", "survival"]])
     target = Path(out) if out is not None else folder / "survival"
+    result = Survival(target, folder, failures, curve[["arm", "date", "at_risk", "failed", "survival"]])
     target.mkdir(parents=True, exist_ok=True)
     write_parquet(failures, target / "failure_dates.parquet")
     write_parquet(result.curve, target / "survival.parquet")

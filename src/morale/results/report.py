@@ -145,6 +145,15 @@ def _section(title: str, content: str) -> str:
     return f"<h2>{html.escape(title)}</h2>\n{content}" if content else ""
 
 
+def markdown_table(frame: pd.DataFrame, cell=str) -> str:
+    """A Markdown table of `frame` for the documents the tools write; `cell` formats each value ("|" is
+    replaced so a value cannot break its row)."""
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "---|" * len(frame.columns)
+    rows = ["| " + " | ".join(cell(v).replace("|", "/") for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *rows])
+
+
 def _cell(value) -> str:
     """A table cell: numbers right-aligned with thousands separators (small ones keep two decimals)."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
