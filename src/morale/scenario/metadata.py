@@ -102,6 +102,7 @@ _PARAMETERS: dict[str, str] = {
     "army.home_requirement": "persons",
     "deployment.front_demand_scale": "multiplier",
     "deployment.front_share_of_war_zone": "departure_share",
+    "deployment.tour_weeks": "weeks",
     "pay.monthly_pay": "roubles",
     "pay.home_monthly_pay": "roubles",
     "pay.federal_bonus": "roubles",

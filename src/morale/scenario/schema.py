@@ -156,6 +156,7 @@ class Deployment(Strict):
     front_demand_source: str
     front_demand_scale: Param
     front_share_of_war_zone: Param
+    tour_weeks: Param  # weeks at the front before a man returns for good; 0: no fixed tour
 
 
 class Pay(Strict):
