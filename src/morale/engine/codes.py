@@ -68,7 +68,7 @@ FLOW_NAMES = (
     "units_broken", "returned_from_awol", "prosecuted", "prosecuted_awol", "blocking_stops", "blocking_shot",
     "blocking_returned", "lethal_adoptions",
     "arrests", "criminal_arrests", "jail_released", "activations", "violent_turns", "emigrants", "returnees",
-    "summoned",
+    "summoned", "summoned_emigrants",
 )
 FLOW = {name: i for i, name in enumerate(FLOW_NAMES)}
 N_FLOWS = len(FLOW_NAMES)

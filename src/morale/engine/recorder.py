@@ -166,6 +166,8 @@ SERIES: dict[str, Series] = {
     "emigrants": _flow("men who emigrated"),
     "returnees": _flow("emigrants who came back"),
     "summoned": _flow("call-up papers issued"),
+    "summoned_emigrants": _flow("men who emigrated after a call-up paper (of conscription or mobilisation): "
+                                "evaders abroad, a part of emigrants"),
     "emigrant_departures": _flow("departures of both sexes: emigrants over emigration.men_share_of_departures"),
     "abroad_both_sexes": _stock("people of both sexes abroad: emigrated men over "
                                 "emigration.men_share_of_departures (after the week's departures and returns)"),

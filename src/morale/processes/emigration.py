@@ -73,6 +73,8 @@ def _emigrate(people, summoned, block, limit, abroad, counts, regional_hazard, h
             abroad[C.B_LEFT, counts[2]] = week
             counts[2] += 1
             flows[C.F_EMIGRANTS, 0] += 1
+            if summoned[row]:
+                flows[C.F_SUMMONED_EMIGRANTS, 0] += 1
             region_flows[C.RF_EMIGRANTS, r] += 1
     # returns: hits at the hazard of a man just gone, thinned by time abroad; men no longer abroad (aged out)
     # are dropped from the list when a hit finds them
