@@ -23,6 +23,10 @@ def test_another_war_runs_conserves_people_and_meets_its_deaths(name):
     assert set(default.series.columns) == set(run.series.columns)
     for series in SERIES:
         assert run.series[series].notna().all(), series
+    # the front follows the demand both ways (policy.conscripts_as_needed): never a whole agent above it
+    scale = morale.load_scenario(name).scale
+    assert (run.series["soldiers_front"] - run.series["front_demand"]).max() <= scale
+    assert (run.series["summoned_emigrants"] <= run.series["emigrants"]).all()
     fit = deaths_against_targets(run.series, name)
     assert len(fit), "no recorded period of deaths lies within the run"
     total = fit["model"].sum()

@@ -6,7 +6,8 @@ Usage: python tools/historical.py [--runs 20] [--out runs/historical] [--docs do
 For each scenario of another war (`morale.scenario.transfer.OTHER_WARS`) it writes: what the scenario sets
 and from which source (every parameter, policy and event that differs from russia-2022), what it carries
 over unchanged (the transfer rule), its deaths against the war's records (the one series it was fitted to),
-and its **predictions** for what was not used: support, desertions, emigration and captured men per year,
+and its **predictions** for what was not used: support, desertions, absences, emigration, evasion abroad and
+captured men per year,
 median and 90% band over an ensemble whose parameters are drawn from their ranges (`--uncertainty`), so the
 band holds the uncertainty of the transferred behaviour as well as the noise. The predictions are recorded as
 they come out, to be checked later against data kept apart from this work.
@@ -30,7 +31,9 @@ from morale.scenario.transfer import OTHER_WARS, SOURCE_SCENARIO, behavioural
 
 PREDICTED = {"support_polled": ("mean", "support for the war, polled (share)"),
              "desertions": ("sum", "desertions (persons)"),
+             "awol": ("sum", "men absent without leave (persons)"),
              "emigrants": ("sum", "emigrants, men 18-59 (persons)"),
+             "summoned_emigrants": ("sum", "of whom evaders abroad: summoned before they left (persons)"),
              "captured": ("sum", "captured (persons)"),
              "killed": ("sum", "killed (persons; fitted, shown for reference)")}
 
@@ -73,6 +76,11 @@ The deaths tables below are over that ensemble, combat intensity and every other
 they are wider than the fit at the central values (reported in each scenario file and checked by
 `tests/test_historical.py`). Each war starts with its file's own account: what it sets, how it represents the
 war, and the mechanisms the war needs that the model lacks.
+
+Each recording replaces the last one here and stays in the repository's history: the first (commit cca8138)
+came before the rear sent its most recent men first, withdrew a surplus and kept the one-year tour, and before
+the anchor on US volunteer enlistment. A later model change that moves a prediction makes a new recording, not
+a silent edit.
 
 """
 

@@ -10,15 +10,19 @@ switched off by default, say) still changes the hash. This tool checks the claim
 1. it unpacks COMMIT (`git archive`) and checks that its model hash is the one the calibration recorded (so
    COMMIT is the model that was calibrated);
 2. it runs the scenario with the first `--rows` parameter sets of the sample, seed 0, under COMMIT and under
-   the working tree, each in a fresh process, and compares a SHA-256 of every weekly series;
+   the working tree, each in a fresh process, and compares a SHA-256 of each weekly series: every series of
+   COMMIT's run must be bit-identical under the working tree; a series the change adds is allowed and listed
+   (no calibrated output can depend on it);
 3. only if every run is bit-identical, it writes the new hash into the JSON and appends the proof (commits,
-   runs, scale, end, digests) to its `restamped` list. Otherwise it says which run differs and changes nothing.
+   runs, scale, end, digests, added series) to its `restamped` list. Otherwise it says which run and which
+   series differ and changes nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -38,8 +42,7 @@ digests = []
 for i in range(min(rows, len(sample))):
     base = {k: float(v) for k, v in sample.iloc[i].items()}
     series = morale.run(scenario, seed=0, scale=scale, end=end, base=base).series
-    digest = hashlib.sha256(",".join(series.columns).encode() + series.to_numpy().tobytes()).hexdigest()
-    digests.append(digest)
+    digests.append({name: hashlib.sha256(series[name].to_numpy().tobytes()).hexdigest() for name in series.columns})
 print(json.dumps({"hash": shipped.model_hash(scenario), "digests": digests}))
 """
 
@@ -52,6 +55,11 @@ def probe(source: Path, scenario: str, rows: int, scale: float, end: str, sample
     if done.returncode != 0:
         raise SystemExit(f"the probe failed under {source}: {done.stderr.strip().splitlines()[-1]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def combined(digests: dict, names) -> str:
+    """One SHA-256 over the given series' digests, in the calibrated model's column order."""
+    return hashlib.sha256(",".join(digests[name] for name in names).encode()).hexdigest()
 
 
 def main() -> None:
@@ -75,15 +83,19 @@ def main() -> None:
                          f"{record['model_hash']}; expected the commit whose model was calibrated")
     new = probe(ROOT / "src", args.scenario, args.rows, args.scale, args.end, sample)
     for i, (a, b) in enumerate(zip(old["digests"], new["digests"])):
-        if a != b:
-            raise SystemExit(f"sample row {i}: the series differ between {args.against} and the working tree; "
-                             f"the change is not neutral for {args.scenario}, so the calibration is stale")
+        changed = sorted(name for name in a if b.get(name) != a[name])
+        if changed:
+            raise SystemExit(f"sample row {i}: {len(changed)} series differ between {args.against} and the working "
+                             f"tree (first: {changed[0]}); the change is not neutral for {args.scenario}, so the "
+                             f"calibration is stale")
+    added = sorted(set(new["digests"][0]) - set(old["digests"][0])) if new["digests"] else []
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True,
                           check=True).stdout.strip()
     record.setdefault("restamped", []).append(
         {"from": record["model_hash"], "to": new["hash"], "against": args.against, "working_tree_of": head,
          "rows": len(new["digests"]), "seed": 0, "scale": args.scale, "end": args.end,
-         "series_sha256": new["digests"], "date": dt.date.today().isoformat()})
+         "series_sha256": [combined(d, old["digests"][0]) for d in new["digests"]], "added_series": added,
+         "date": dt.date.today().isoformat()})
     record["model_hash"] = new["hash"]
     record_path.write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"{record_path}: {record['restamped'][-1]['from']} -> {new['hash']}, {len(new['digests'])} runs "

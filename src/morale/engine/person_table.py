@@ -97,11 +97,22 @@ def enlist_by_hazard(army, people, n_soldiers, unit_size, lo, hi, p_region, elig
     return n_soldiers
 
 
+EXEMPT_STREAM = 61  # the attributes key's draw stream of a man's legal exemption from the draft
+
+
+@njit(cache=True)
+def exempt(person, exempt_share, attributes_key):
+    """Whether a man is legally exempt from the draft for good (deferred, a conscientious objector, unfit): a
+    fixed draw per man, so the same men stay exempt from one call-up to the next."""
+    return exempt_share > 0.0 and uniform(attributes_key, 0, EXEMPT_STREAM, person) < exempt_share
+
+
 @njit(cache=True)
 def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_required, key, week, draw_stream,
-                    stream, training_needed, contract_end, deceived_share, flows, region_flows):
+                    stream, training_needed, contract_end, deceived_share, flows, region_flows, exempt_share=0.0,
+                    attributes_key=0):
     """Exactly quota[r] civilians of rows lo[r]:hi[r] (with prior_service == prior_required, or any if it is -1)
-    enlist.
+    enlist; men legally exempt (`exempt`) are passed over.
 
     Returns the new soldier count and how many places could not be filled (the eligible ran out).
     """
@@ -118,6 +129,8 @@ def enlist_by_quota(army, people, n_soldiers, unit_size, lo, hi, quota, prior_re
             counter += 1
             tries_left -= 1
             if status[i] != C.CIVILIAN or (prior_required >= 0 and prior[i] != prior_required):
+                continue
+            if exempt(i, exempt_share, attributes_key):
                 continue
             if n_soldiers >= capacity:
                 return -1, 0

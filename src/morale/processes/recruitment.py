@@ -22,7 +22,7 @@ from numba import njit
 from morale.engine import codes as C
 from morale.engine import willingness
 from morale.engine.context import Context
-from morale.engine.person_table import enlist_by_hazard, enlist_by_quota, join_unit
+from morale.engine.person_table import enlist_by_hazard, enlist_by_quota, exempt, join_unit
 from morale.engine.rng import uniform
 from morale.engine.state import State
 from morale.processes.manpower import COERCION, CONVICTS, headroom, regional_bonus_floor, rung
@@ -142,7 +142,7 @@ def _training(ctx: Context, stream: int) -> int:
 
 
 def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contract_end, deceived_share=0.0,
-              summons=False):
+              summons=False, exempt_share=0.0):
     agents = _agents(state, ctx, name, persons)
     if agents == 0:
         return 0
@@ -156,12 +156,12 @@ def _by_quota(state, ctx, name, stream, persons, min_age, max_age, prior, contra
         extra = allocate(int(round(agents * (ctx.params.emigration.summons_per_recruit.value - 1.0))),
                          rows.astype(float))
         issue_summons(state.status, state.society.summoned, lo, hi, extra, ctx.keys["recruitment"], state.week,
-                      _DRAW[name] + 100, state.society.counts, state.flows)
+                      _DRAW[name] + 100, state.society.counts, state.flows, exempt_share, ctx.keys["attributes"])
     state.ensure_soldier_capacity(agents)
     n, unfilled = enlist_by_quota(
         state.army, state.people, state.n_soldiers, ctx.unit_size, lo, hi, quota, prior,
         ctx.keys["recruitment"], state.week, _DRAW[name], stream, _training(ctx, stream), contract_end,
-        deceived_share, state.flows, state.region_flows)
+        deceived_share, state.flows, state.region_flows, exempt_share, ctx.keys["attributes"])
     state.n_soldiers = n
     return unfilled + wanted - agents
 
@@ -212,7 +212,7 @@ def step(state: State, ctx: Context) -> None:
     # decreed call-ups are inputs; the other streams share the room the authorised strength leaves
     upper = r.conscription.upper_age.value
     unfilled += _by_quota(state, ctx, "conscription", C.CONSCRIPT, ctx.derived["conscription_quota"][week],
-                          18, upper, 0, C.NO_END, summons=True)
+                          18, upper, 0, C.NO_END, summons=True, exempt_share=r.conscription.exempt_share.value)
     unfilled += _by_quota(state, ctx, "mobilisation", C.MOBILISED, ctx.derived["mobilisation_quota"][week],
                           18, r.mobilisation_max_age.value, 1, C.NO_END, summons=True)
     room = headroom(state, ctx) - recruited[C.CONSCRIPT] - recruited[C.MOBILISED]
@@ -312,8 +312,9 @@ def _from_response(state: State, ctx: Context, from_money: float, coerced: float
 
 
 @njit(cache=True)
-def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, counts, flows):
-    """Call-up papers to quota[r] civilians of rows lo[r]:hi[r] not yet summoned."""
+def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, counts, flows, exempt_share,
+                  attributes_key):
+    """Call-up papers to quota[r] civilians of rows lo[r]:hi[r] not yet summoned nor exempt."""
     for r in range(len(lo)):
         wanted = quota[r]
         size = hi[r] - lo[r]
@@ -323,7 +324,7 @@ def issue_summons(status, summoned, lo, hi, quota, key, week, draw_stream, count
             i = lo[r] + int(uniform(key, week, draw_stream * 4096 + r, counter) * size)
             counter += 1
             tries_left -= 1
-            if status[i] == C.CIVILIAN and summoned[i] == 0:
+            if status[i] == C.CIVILIAN and summoned[i] == 0 and not exempt(i, exempt_share, attributes_key):
                 summoned[i] = 1
                 counts[3] += 1
                 flows[C.F_SUMMONED, 0] += 1

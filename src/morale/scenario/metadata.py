@@ -129,6 +129,7 @@ _PARAMETERS: dict[str, str] = {
     "recruitment.*.max_age": "recruit_age",
     "recruitment.mobilisation_max_age": "recruit_age",
     "recruitment.conscription.upper_age": "recruit_age",
+    "recruitment.conscription.exempt_share": "share",
     "recruitment.coercion.weekly_quota": "persons",
     "recruitment.coercion.response_weekly_quota": "persons",
     "recruitment.coercion.without_prior_share": "share",

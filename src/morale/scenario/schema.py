@@ -207,6 +207,7 @@ class Contract(Strict):
 
 class Conscription(Strict):
     upper_age: Param
+    exempt_share: Param  # men legally exempt for good: deferments, conscientious objection, unfitness
     callups: list[Window]
     repeat_last: bool = True
 
