@@ -29,8 +29,18 @@ def _pins() -> dict[str, str]:
 
 
 def _requirements() -> list[Requirement]:
+    """The package's and the dev extra's requirements, with the extras dev takes from the package itself
+    (`morale[docs]`) expanded into theirs."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    extras = project["optional-dependencies"]
+    reqs = []
+    for line in project["dependencies"] + extras["dev"]:
+        req = Requirement(line)
+        if canonicalize_name(req.name) == canonicalize_name(project["name"]):
+            reqs += [Requirement(r) for extra in req.extras for r in extras[extra]]
+        else:
+            reqs.append(req)
+    return reqs
 
 
 def test_lock_pins_every_requirement_within_its_range():
