@@ -35,3 +35,16 @@ def test_another_war_runs_conserves_people_and_meets_its_deaths(name):
 
 def test_other_wars_are_listed_and_shown():
     assert set(OTHER_WARS) <= set(morale.builtin_names())
+
+
+@pytest.mark.parametrize("name", ["usa-vietnam-1965", "ussr-afghanistan-1979"])
+def test_yearly_deaths_at_a_fine_scale(name):
+    """Where a yearly series exists, each year: at scale 20 (seed 0) every year lies within 0.8-1.25 of its
+    record and all but one within the records' band. The one miss in each is the war's last full year, a
+    drawdown the model overshoots (Vietnam 1972 by 16%, Afghanistan 1988 by 21%); at the scenarios' own scale
+    (100) a year's deaths are 7-25 agents, too few to hold a year to +-15%."""
+    run = checked_run(name, seed=0, scale=20)
+    fit = deaths_against_targets(run.series, name)
+    ratio = fit["model"] / fit["value"]
+    assert ratio.between(0.8, 1.25).all(), fit.to_string()
+    assert (~fit["within"]).sum() <= 1, fit.to_string()
