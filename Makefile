@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 PYTHON := python3.11
 
-.PHONY: run dashboard test screenshots lint bench lock clean
+.PHONY: run dashboard test screenshots lint bench lock clean wheel-check docs
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -c $(LOCK) --upgrade pip
+	# tests/test_wheel.py builds without isolation, so the venv needs pyproject's build backend
+	$(PY) -m pip install --quiet 'setuptools==80.9.0' 'wheel==0.45.1'
 	$(PY) -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(STAMP)
 
@@ -29,6 +31,11 @@ test: $(STAMP)
 # The README's pictures of the dashboard, taken by the browser tests.
 screenshots: $(STAMP)
 	MORALE_SCREENSHOTS=docs/img $(PY) -m pytest -q -rs --timeout 600 -m browser
+
+# The wheel as a user gets it: built from the tracked files, installed with its locked dependencies into a fresh
+# venv outside the checkout (needs the network), then `morale run` and `morale classic` run from there.
+wheel-check:
+	tools/wheel_check.sh $(PYTHON)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_run.py

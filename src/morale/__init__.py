@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from morale.engine.simulation import Simulation
-from morale.results.run import Run
+from morale.results.run import Run, package_version
 from morale.scenario.loader import ScenarioError, builtin_names, load_scenario
 from morale.scenario.schema import Scenario
+
+__version__ = package_version()  # from the installed metadata: the version is written only in pyproject.toml
 
 __all__ = ["Run", "Scenario", "ScenarioError", "Simulation", "builtin_names", "compare", "ensemble", "load_scenario",
            "run", "sensitivity", "sweep"]

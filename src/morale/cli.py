@@ -23,6 +23,21 @@ app = typer.Typer(help="Simulate how a state at war raises, keeps and loses its 
 app.add_typer(classic_app, name="classic", help="Canonical models reproduced exactly (Epstein 2002).")
 app.registered_commands += experiment_commands.registered_commands
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from morale.results.run import package_version
+
+        typer.echo(f"morale {package_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                      help="print the version and exit")) -> None:
+    """Simulate how a state at war raises, keeps and loses its soldiers."""
+
+
 SET = typer.Option(None, "--set", help="pin a parameter for the whole run: PATH=VALUE (repeatable; events that "
                                       "would change it are dropped)")
 EVENT = typer.Option(None, "--event", help="a dated change: DATE:PATH=VALUE (repeatable)")
