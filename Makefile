@@ -24,13 +24,17 @@ dashboard: $(STAMP)
 
 # The browser tests drive one dashboard server in Chromium: they run after the parallel part, one at a time.
 test: $(STAMP)
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks tools docs/hooks docs/tutorials
 	$(PY) -m pytest -q -n 2 --timeout 600 -m 'not slow and not browser'
 	$(PY) -m pytest -q -rs --timeout 600 -m browser
 
 # The README's pictures of the dashboard, taken by the browser tests.
 screenshots: $(STAMP)
 	MORALE_SCREENSHOTS=docs/img $(PY) -m pytest -q -rs --timeout 600 -m browser
+
+# The documentation site in site/ (MkDocs, Material): strict, so a broken link, anchor or page fails; no network.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # The wheel as a user gets it: built from the tracked files, installed with its locked dependencies into a fresh
 # venv outside the checkout (needs the network), then `morale run` and `morale classic` run from there.
@@ -56,4 +60,4 @@ lock:
 	mv $(LOCK).tmp $(LOCK)
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache site

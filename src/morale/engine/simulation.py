@@ -101,7 +101,10 @@ def _date(value: str | dt.date) -> dt.date:
 
 
 class Simulation:
-    """A run in progress. `step()` advances one week; `series` is what has been recorded so far."""
+    """A run in progress. `step()` advances one week; `series` is what has been recorded so far.
+
+    The arguments are those of `morale.run`, which is a loop over this class.
+    """
 
     def __init__(self, scenario: str | Path | Scenario | dict = "russia-2022", seed: int | None = None,
                  scale: float | None = None, end: str | dt.date | None = None,
@@ -134,18 +137,22 @@ class Simulation:
 
     @property
     def week(self) -> int:
+        """Weeks done so far (0 before the first step)."""
         return self.state.week
 
     @property
     def date(self) -> dt.date:
+        """The date of the week about to be simulated."""
         return self.calendar.date(self.state.week)
 
     @property
     def done(self) -> bool:
+        """True once the scenario's end is reached; `step()` then does nothing."""
         return self.state.week >= self.calendar.n_weeks
 
     @property
     def series(self) -> pd.DataFrame:
+        """The weekly series recorded so far: one row per week done, one column per series."""
         return self.recorder.series()
 
     def persons_by_status(self) -> pd.Series:
@@ -172,6 +179,7 @@ class Simulation:
         self.state.week += 1
 
     def run(self, progress=None) -> None:
+        """Step to the end; `progress(week, n_weeks)`, if given, is called after each week."""
         while not self.done:
             self.step()
             if progress is not None:
@@ -273,6 +281,7 @@ class Simulation:
         return np.sort(candidates[np.argpartition(order, k - 1)[:k]]) if k > 0 else candidates[:0]
 
     def result(self):
+        """The `Run` of the weeks done: series, breakdowns by stream and region, events."""
         from morale.results.run import Run
 
         return Run(scenario=self.scenario, series=self.recorder.series(), by_stream=self.recorder.by_stream(),

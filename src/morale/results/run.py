@@ -22,6 +22,12 @@ from morale.scenario.schema import Scenario
 
 @dataclass
 class Run:
+    """A finished run: the resolved scenario, its weekly series and their breakdowns by stream and region.
+
+    Counts are persons (agents x scale). `morale.run` and `Simulation.result()` make one; `Run.load` reads a
+    run folder back.
+    """
+
     scenario: Scenario
     series: pd.DataFrame  # one row per week (DatetimeIndex), one column per variable
     by_stream: pd.DataFrame  # date, stream, variable, value
@@ -32,6 +38,7 @@ class Run:
     timings: dict[str, float] = field(default_factory=dict)
 
     def kind(self, name: str) -> str:
+        """How a series is registered: "stock", "flow" or "mean" (`morale series` lists them)."""
         return kind(name)
 
     def stream(self, variable: str) -> pd.DataFrame:
@@ -40,6 +47,7 @@ class Run:
         return frame.pivot(index="date", columns="stream", values="value")
 
     def region(self, variable: str) -> pd.DataFrame:
+        """One variable by region, wide: a column per region code."""
         frame = self.by_region[self.by_region["variable"] == variable]
         return frame.pivot(index="date", columns="region_code", values="value")
 
@@ -75,6 +83,7 @@ class Run:
 
     @classmethod
     def load(cls, folder: str | Path) -> Run:
+        """Read a run folder written by `save` (or `morale run`) back into a `Run`."""
         from morale.scenario.loader import load_scenario
 
         folder = Path(folder)
