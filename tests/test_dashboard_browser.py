@@ -1,8 +1,7 @@
 """The dashboard in a real browser: `morale dashboard` serves it, headless Chromium (Playwright) drives it.
 
-Marked `browser`: `make test` runs these after the parallel part, one at a time, against one server. They need
-a Chromium: `$CHROMIUM`, or one on the usual paths (Debian's `chromium`, which `.ci/run` installs). Without one
-they are skipped with one line, unless `MORALE_REQUIRE_BROWSER` is set (CI sets it), where that is an error.
+Marked `browser`: `make test` runs these after the parallel part, one at a time, against one server; the Chromium
+they need and when they are skipped: `tests/browser.py`.
 
 Nothing waits on a clock: every step waits for a state of the page (a heading, a button, a label), bounded by a
 generous timeout that only ends a hung test. Screenshots of each page go to `$MORALE_SCREENSHOTS` (the README's
@@ -12,7 +11,6 @@ are made so) or else to the test's temporary folder.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,40 +24,20 @@ from morale.calibration.history_matching import history_match
 from morale.calibration.toy import toy_model, toy_observations
 from morale.experiments.design import function_model
 from morale.experiments.sensitivity import ishigami, sensitivity
+from tests.browser import BOUND_MS, launched_chromium
 
 pytestmark = pytest.mark.browser
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
-CHROMIUM_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-# As the machine's notes give them: headless, and no background traffic to hosts a closed network refuses.
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-BOUND_MS = 120_000  # a bound on any one wait (a cold start on a busy 2-core machine included), never a sync
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
-
-
-def chromium() -> str | None:
-    named = os.environ.get("CHROMIUM")
-    if named:
-        return named
-    return next((p for p in (*CHROMIUM_PATHS, shutil.which("chromium") or "") if p and Path(p).is_file()), None)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    path = chromium()
-    if path is None:
-        reason = "no Chromium found (set CHROMIUM, or install Debian's chromium): the browser tests need one"
-        if os.environ.get("MORALE_REQUIRE_BROWSER"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    expect.set_options(timeout=BOUND_MS)
-    with playwright_api.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+    with launched_chromium() as launched:
         yield launched
-        launched.close()
 
 
 def free_port() -> int:
