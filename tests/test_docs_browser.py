@@ -9,13 +9,15 @@ API reference renders a docstring.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
 from tests.browser import launched_chromium
-from tests.test_docs_site import ROOT
+
+ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.browser
 

@@ -42,6 +42,11 @@ def _is_assault(soldiers, row, every_conscript):
 
 
 @njit(cache=True)
+def _toured(soldiers, row, tour_weeks):
+    return tour_weeks > 0 and soldiers[C.S_FRONT_WEEKS, row] >= tour_weeks
+
+
+@njit(cache=True)
 def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_allowed, conscripts_as_needed,
             tour_weeks, flows):
     every_conscript = conscripts_allowed and not conscripts_as_needed
@@ -49,7 +54,7 @@ def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_al
     for row in range(n_soldiers):
         location = soldiers[C.S_LOCATION, row]
         stream = soldiers[C.S_STREAM, row]
-        toured = tour_weeks > 0 and soldiers[C.S_FRONT_WEEKS, row] >= tour_weeks
+        toured = _toured(soldiers, row, tour_weeks)
         if location == C.FRONT and ((stream == C.CONSCRIPT and not conscripts_allowed) or toured):
             soldiers[C.S_LOCATION, row] = C.REAR
         elif (location == C.REAR and not toured and _is_assault(soldiers, row, every_conscript)
@@ -73,8 +78,7 @@ def _deploy(soldiers, unit_state, n_soldiers, week, demand_agents, conscripts_al
         if soldiers[C.S_LOCATION, row] != C.REAR or unit_state[C.U_REST_UNTIL, soldiers[C.S_UNIT, row]] > week:
             continue  # only the rear deploys, and broken units rest first
         stream = soldiers[C.S_STREAM, row]
-        if (stream == C.CONSCRIPT and not conscripts_allowed) or (
-                tour_weeks > 0 and soldiers[C.S_FRONT_WEEKS, row] >= tour_weeks):
+        if (stream == C.CONSCRIPT and not conscripts_allowed) or _toured(soldiers, row, tour_weeks):
             continue
         soldiers[C.S_LOCATION, row] = C.FRONT
         flows[C.F_DEPLOYED, stream] += 1
